@@ -1,0 +1,185 @@
+/* Contact support: answers that may solve the problem, shown while the customer types.
+ *
+ * Reads the subject and the start of the description, asks /api/suggest (the same API as the
+ * search box; debounced, older answers ignored) and lists matching articles and solved threads
+ * with their snippets in #deflect-panel. Links open in a new tab so the draft stays. Each has a
+ * "This solved my problem" button: it posts the form to the "solved" URL, which records the
+ * deflection and creates nothing. Service notices whose keywords appear in the text are shown.
+ *
+ * We render a panel rather than reuse static/js/suggest.js: that one is a combobox that navigates
+ * away on choice, while here the list must stay visible beside a half-written ticket.
+ *
+ * Events (suggestions shown, suggestion opened) are POSTed to the panel's data-event-url; the
+ * server ties them to the visit. Without JavaScript the server shows the same suggestions as a
+ * step before the ticket is created; `js_suggestions=1` tells it the customer already saw them.
+ */
+(function () {
+  "use strict";
+
+  var API_URL = "/api/suggest";
+  var DEBOUNCE_MS = 350;
+  var MIN_CHARS = 4;
+  var DESCRIPTION_CHARS = 200;
+  var LIMIT = 5;
+
+  function t(text) { return typeof window.gettext === "function" ? window.gettext(text) : text; }
+
+  function init() {
+    var panel = document.getElementById("deflect-panel");
+    var form = document.getElementById("ticket-form");
+    if (!panel || !form || !window.fetch) { return; }
+    var subject = form.querySelector("[name=subject]");
+    var description = form.querySelector("[name=description]");
+    var list = document.getElementById("deflect-results");
+    var hint = document.getElementById("deflect-hint");
+    var notices = panel.querySelectorAll(".deflect-notice");
+    var csrf = form.querySelector("[name=csrfmiddlewaretoken]");
+    var language = (document.documentElement.getAttribute("lang") || "").split("-")[0];
+    var timer = null;
+    var sequence = 0;
+    var lastQuery = null;
+    var lastShown = "";
+
+    function query() {
+      var text = (subject ? subject.value : "") + " " + (description ? description.value.slice(0, DESCRIPTION_CHARS) : "");
+      return text.replace(/\s+/g, " ").trim().slice(0, 500);
+    }
+
+    function sendEvent(type, docs, text) {
+      var data = new FormData();
+      data.append("csrfmiddlewaretoken", csrf ? csrf.value : "");
+      data.append("type", type);
+      data.append("query", text);
+      docs.forEach(function (doc) { data.append("doc", doc); });
+      var url = panel.getAttribute("data-event-url");
+      // sendBeacon survives the page being left (a click opens a tab, but be safe).
+      if (navigator.sendBeacon && navigator.sendBeacon(url, data)) { return; }
+      fetch(url, { method: "POST", body: data, credentials: "same-origin" }).catch(function () {});
+    }
+
+    function updateNotices(text) {
+      var words = text.toLocaleLowerCase(language || undefined);
+      var any = false;
+      for (var i = 0; i < notices.length; i++) {
+        var notice = notices[i];
+        var show = notice.hasAttribute("data-site-wide");
+        if (!show) {
+          var keywords = (notice.getAttribute("data-keywords") || "").split(",").filter(Boolean);
+          show = keywords.some(function (keyword) { return words.indexOf(keyword) !== -1; });
+        }
+        notice.hidden = !show;
+        any = any || show;
+      }
+      return any;
+    }
+
+    function render(text, results) {
+      list.textContent = "";
+      results.forEach(function (result) {
+        var item = document.createElement("li");
+        item.className = "deflect-result";
+        item.setAttribute("lang", result.language);
+
+        var link = document.createElement("a");
+        link.className = "deflect-title";
+        link.href = result.url;
+        link.target = "_blank";
+        link.rel = "noopener";
+        link.textContent = result.title;
+        link.addEventListener("click", function () { sendEvent("click", [result.id], text); });
+        item.appendChild(link);
+
+        var kind = document.createElement("span");
+        kind.className = "deflect-kind";
+        kind.textContent = result.kind === "article" ? t("Article") : t("Solved community thread");
+        item.appendChild(kind);
+
+        if (result.snippet) {
+          var snippet = document.createElement("p");
+          snippet.className = "deflect-snippet";
+          snippet.innerHTML = result.snippet;  // escaped by the server; only <mark> tags
+          item.appendChild(snippet);
+        }
+
+        // type=button, not submit: a submit button here would become the form's default button,
+        // and Enter in the subject field would "solve" instead of sending the ticket.
+        var solved = document.createElement("button");
+        solved.type = "button";
+        solved.className = "button button-secondary small-button";
+        solved.textContent = t("This solved my problem");
+        solved.addEventListener("click", function () { submitSolved(result.id); });
+        item.appendChild(solved);
+
+        list.appendChild(item);
+      });
+      hint.hidden = results.length === 0;
+      var ids = results.map(function (result) { return result.id; });
+      if (ids.length && ids.join(" ") !== lastShown) {
+        lastShown = ids.join(" ");
+        sendEvent("shown", ids, text);
+      }
+    }
+
+    function refresh() {
+      var text = query();
+      var hasNotices = updateNotices(text);
+      if (text.length < MIN_CHARS) {
+        list.textContent = "";
+        hint.hidden = true;
+        panel.hidden = !hasNotices;
+        lastQuery = null;
+        return;
+      }
+      if (text === lastQuery) { return; }
+      var mine = ++sequence;
+      var params = new URLSearchParams({ q: text, lang: language, limit: String(LIMIT * 2), source: "ticket_form" });
+      fetch(API_URL + "?" + params.toString(), { headers: { Accept: "application/json" }, credentials: "same-origin" })
+        .then(function (response) {
+          if (!response.ok) { throw new Error("HTTP " + response.status); }
+          return response.json();
+        })
+        .then(function (data) {
+          if (mine !== sequence) { return; }  // an answer to an older keystroke
+          lastQuery = text;
+          // Articles and solved threads only: an unsolved thread is not an answer.
+          var results = (data.results || []).filter(function (r) { return r.kind === "article" || r.solved; }).slice(0, LIMIT);
+          render(text, results);
+          panel.hidden = !(results.length || hasNotices);
+          // The customer has now seen the live suggestions: skip the no-JS step on submit.
+          markSeen();
+        })
+        .catch(function () { /* suggestions are a convenience: the form still works */ });
+    }
+
+    function submitSolved(docId) {
+      // Post the form to the "solved" URL: it records the deflection and creates nothing.
+      var doc = document.createElement("input");
+      doc.type = "hidden";
+      doc.name = "solved_doc";
+      doc.value = docId;
+      form.appendChild(doc);
+      form.action = panel.getAttribute("data-solved-url");
+      form.noValidate = true;
+      form.submit();
+    }
+
+    function markSeen() {
+      if (form.querySelector("input[name=js_suggestions]")) { return; }
+      var seen = document.createElement("input");
+      seen.type = "hidden";
+      seen.name = "js_suggestions";
+      seen.value = "1";
+      form.appendChild(seen);
+    }
+
+    function schedule() {
+      window.clearTimeout(timer);
+      timer = window.setTimeout(refresh, DEBOUNCE_MS);
+    }
+
+    [subject, description].forEach(function (field) { if (field) { field.addEventListener("input", schedule); } });
+    if (query().length >= MIN_CHARS) { refresh(); }  // e.g. a subject prefilled from the search page
+  }
+
+  if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", init); } else { init(); }
+})();
