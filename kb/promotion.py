@@ -1,0 +1,215 @@
+"""Promote a forum answer into a knowledge base article (issue 8).
+
+The question and the answer are rendered with the one Markdown renderer (helpcenter.markup, which
+sanitises with bleach) and turned into StreamField blocks by the KB importer's HTML walker, so
+headings, lists, links and code blocks survive and nothing unsafe crosses over. The article is
+created through kb.services (Wagtail revisions); publishing either publishes the revision (staff
+who may publish) or submits it to the KB's moderation workflow. Provenance lives in
+PromotedAnswer, and an entry in Wagtail's log records who promoted what and when.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from bs4 import BeautifulSoup
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from machina.core.db.models import get_model
+from wagtail.log_actions import log
+from wagtail.models import Page
+
+from helpcenter.markup import render_markdown
+from kb.importing import SUMMARY_MAX, TITLE_MAX, _BlockBuilder
+from kb.models import ArticlePage, KBCategoryPage, KBIndexPage, PromotedAnswer
+from kb.services import ArticleContent, create_article
+from kb.text import html_to_text, truncate_words
+
+Post = get_model("forum_conversation", "Post")
+Topic = get_model("forum_conversation", "Topic")
+
+LOG_ACTION = "kb.promote_answer"
+LOG_LABEL = _("Promote forum answer")
+LOG_MESSAGE = _("Promoted from a forum answer")
+
+DRAFT, PUBLISH = "draft", "publish"
+# Outcomes of promote(): what happened to the new article.
+SAVED_DRAFT, PUBLISHED, SUBMITTED = "draft", "published", "submitted"
+
+_SENTENCE_END = re.compile(r"(?<=[.!?。।])\s")
+
+
+def html_to_blocks(html: str) -> list[dict]:
+    """Sanitised HTML to raw StreamField data, with the importer's walker (headings, code, tables,
+    rich-text paragraphs cleaned again by clean_html)."""
+    builder = _BlockBuilder()
+    builder.walk(BeautifulSoup(html, "html.parser"))
+    return builder.finish()
+
+
+def markdown_to_blocks(text: str) -> list[dict]:
+    return html_to_blocks(str(render_markdown(text or "")))
+
+
+def topic_language(topic) -> str:
+    info = getattr(topic, "info", None) if _has_info(topic) else None
+    return info.language if info else translation.get_language() or "en"
+
+
+def _has_info(topic) -> bool:
+    from django.core.exceptions import ObjectDoesNotExist
+
+    try:
+        topic.info  # noqa: B018 - a missing one-to-one raises
+    except ObjectDoesNotExist:
+        return False
+    return True
+
+
+def kb_index_for(language: str) -> KBIndexPage | None:
+    return KBIndexPage.objects.filter(locale__language_code=language).first()
+
+
+def can_promote(user, language: str | None = None) -> bool:
+    """Staff who may add pages to the KB index of `language` (or of any language when None).
+    Wagtail's page permissions decide: superusers, Support staff, KB writers."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    indexes = KBIndexPage.objects.all()
+    if language:
+        indexes = indexes.filter(locale__language_code=language)
+    return any(index.permissions_for_user(user).can_add_subpage() for index in indexes)
+
+
+def first_sentence(text: str, limit: int = SUMMARY_MAX) -> str:
+    text = " ".join(text.split())
+    sentence = _SENTENCE_END.split(text, maxsplit=1)[0] if text else ""
+    return truncate_words(sentence, limit)
+
+
+def suggested_parent(index: KBIndexPage, forum) -> Page:
+    """The KB category whose slug matches the forum's slug, else the KB index itself."""
+    category = KBCategoryPage.objects.descendant_of(index).filter(slug=forum.slug).first()
+    return category or index
+
+
+def parent_choices(index: KBIndexPage) -> list[tuple[int, str]]:
+    choices = [(index.pk, gettext("(No category)"))]
+    for category in KBCategoryPage.objects.descendant_of(index).order_by("path"):
+        prefix = "— " if category.depth > index.depth + 1 else ""
+        choices.append((category.pk, prefix + category.title))
+    return choices
+
+
+@dataclass
+class Draft:
+    """The prefilled form: what staff see before they edit."""
+
+    title: str
+    summary: str
+    body_markdown: str
+    language: str
+    parent_id: int | None
+    tags: list[str] = field(default_factory=list)
+
+
+def draft_for(post) -> Draft:
+    topic = post.topic
+    language = topic_language(topic)
+    question = topic.first_post
+    with translation.override(language):
+        parts = []
+        if question is not None and question.pk != post.pk:
+            parts += [f"## {gettext('Question')}", question.content.raw or ""]
+            parts += [f"## {gettext('Answer')}", post.content.raw or ""]
+        else:
+            parts.append(post.content.raw or "")
+    answer_text = html_to_text(str(render_markdown(post.content.raw or "")))
+    index = kb_index_for(language)
+    parent = suggested_parent(index, topic.forum) if index else None
+    return Draft(
+        title=truncate_words(topic.subject, TITLE_MAX),
+        summary=first_sentence(answer_text) or truncate_words(topic.subject, SUMMARY_MAX),
+        body_markdown="\n\n".join(parts).strip(),
+        language=language,
+        parent_id=parent.pk if parent else None,
+        tags=[topic.forum.slug][:1] if topic.forum.slug else [],
+    )
+
+
+def promoted_article_for_topic(topic_pk: int, *, live_only: bool = True) -> ArticlePage | None:
+    articles = ArticlePage.objects.filter(source_topic_id=topic_pk)
+    if live_only:
+        articles = articles.live().public()
+    return articles.order_by("-first_published_at", "-pk").first()
+
+
+@transaction.atomic
+def promote(
+    post,
+    *,
+    user,
+    parent: Page,
+    title: str,
+    summary: str,
+    body_markdown: str,
+    tags: list[str],
+    action: str,
+    show_credit: bool = True,
+) -> tuple[ArticlePage, str]:
+    """Create the article from `post` under `parent`; returns (article, SAVED_DRAFT | PUBLISHED | SUBMITTED)."""
+    topic = post.topic
+    body = markdown_to_blocks(body_markdown)
+    content = ArticleContent(title=title, summary=summary, body=body, tags=tuple(tags))
+    can_publish = parent.permissions_for_user(user).can_publish_subpage()
+    publish_now = action == PUBLISH and can_publish
+    article = create_article(parent, content, slug=title, publish=False, user=user)
+    # Provenance before the first revision is published, so every revision carries source_topic.
+    ArticlePage.objects.filter(pk=article.pk).update(source_topic=topic)
+    article.source_topic = topic
+    author = post.poster
+    PromotedAnswer.objects.create(
+        article=article,
+        topic=topic,
+        post=post,
+        topic_subject=topic.subject[:255],
+        author=author,
+        author_name=(author.get_display_name() if author else post.username or "")[:150],
+        promoted_by=user,
+        show_credit=show_credit,
+    )
+    revision = article.save_revision(user=user)
+    outcome = SAVED_DRAFT
+    if publish_now:
+        revision.publish(user=user)
+        outcome = PUBLISHED
+    elif action == PUBLISH:
+        workflow = article.get_workflow()
+        if workflow is not None:
+            workflow.start(article, user)
+            outcome = SUBMITTED
+    article = ArticlePage.objects.get(pk=article.pk)
+    log(
+        instance=article,
+        action=LOG_ACTION,
+        user=user,
+        data={
+            "topic_id": topic.pk,
+            "post_id": post.pk,
+            "author_id": author.pk if author else None,
+            "outcome": outcome,
+        },
+    )
+    return article, outcome
+
+
+def flag_source_changed(post) -> int:
+    """A new reply on a promoted thread: flag its articles for review. Returns how many were flagged."""
+    if post.topic_id is None or post.topic.first_post_id == post.pk:
+        return 0
+    return PromotedAnswer.objects.filter(topic_id=post.topic_id, promoted_at__lt=post.created).update(
+        source_changed=True, source_changed_at=timezone.now()
+    )
