@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+
+
+class SupportForumConfig(AppConfig):
+    """Our integration with django-machina. machina owns the `forum` and `forum_*` labels."""
+
+    name = "forum"
+    label = "support_forum"
+    verbose_name = "Community forum"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from forum import receivers  # noqa: F401  (connects the signal receivers)

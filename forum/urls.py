@@ -1,0 +1,15 @@
+"""Our own forum actions (namespace `support_forum`), next to machina's URLs under /community/."""
+
+from django.urls import path
+
+from forum import views
+
+app_name = "support_forum"
+urlpatterns = [
+    path("topic/<int:topic_pk>/solution/", views.MarkSolutionView.as_view(), name="mark_solution"),
+    path("post/<int:pk>/helpful/", views.HelpfulVoteView.as_view(), name="vote"),
+    path("post/<int:pk>/report/", views.ReportPostView.as_view(), name="report"),
+    path("unsubscribe/<str:token>/", views.UnsubscribeView.as_view(), name="unsubscribe"),
+    path("staff/", views.StaffAttentionView.as_view(), name="staff_attention"),
+    path("staff/reports/<int:pk>/resolve/", views.ResolveReportView.as_view(), name="resolve_report"),
+]
