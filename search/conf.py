@@ -1,0 +1,79 @@
+"""Search settings and their defaults, read at call time so tests and deployments can change them.
+
+SEARCH_BACKEND            "database" (default, embedded), "elasticsearch", or a dotted class path.
+SEARCH_RANKING            dict overriding any key of RANKING_DEFAULTS (see below and the README).
+SEARCH_APPLY_IMMEDIATELY  apply index changes right after the request / transaction that made them
+                          (default True). The outbox and `search_worker` guarantee them either way.
+SEARCH_OUTBOX_BACKOFF     (first delay, maximum delay) in seconds for failed index updates.
+SEARCH_RATE_LIMITS        {"search": (count, seconds), "suggest": (count, seconds)} per client.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+
+RANKING_DEFAULTS: dict[str, float] = {
+    # BM25 (Okapi, as SQLite FTS5 computes it) with per-field term-frequency weights.
+    "title_weight": 4.0,
+    "keywords_weight": 2.0,  # KB tags
+    "body_weight": 0.3,  # answers are long and wander; titles and tags say what a page is about
+    "stem_weight": 0.5,  # a word matching only by its stem counts this much of an exact match
+    # The best rerank_window matches are re-scored: * (1 + title_coverage_boost * share of the
+    # query's words found in the title).
+    "title_coverage_boost": 1.0,
+    "rerank_window": 50,
+    # Multiplicative boosts applied to the BM25 score.
+    "article_boost": 1.5,  # curated KB articles over forum threads
+    "solved_boost": 1.3,  # topics with an accepted answer
+    "votes_boost": 0.3,  # topics: up to +30% as helpful votes grow (votes / (votes + votes_half))
+    "votes_half": 5.0,  # votes at which half of votes_boost is reached
+    "helpfulness_boost": 0.3,  # articles: -30%..+30% by share of "helpful" answers, by confidence
+    "language_boost": 1.5,  # documents in the reader's language
+    "freshness_boost": 0.1,  # up to +10% for recently updated documents
+    "freshness_half_life_days": 365.0,  # age at which half of the freshness boost is left
+    "promoted_topic_factor": 0.5,  # a thread promoted into an article yields to the article
+    # Query planning: words in more than this share of documents only narrow nothing and cost a
+    # lot; they are left out of matching when the index has at least common_word_min_docs
+    # documents and the query has rarer words (like Lucene's cutoff frequency).
+    "common_word_ratio": 0.2,
+    "common_word_min_docs": 1000,
+    # ... and when the remaining words could still match more documents than this, a document must
+    # hold two of them (or one in its title): ranking cost stays bounded on big indexes.
+    "max_candidates": 3000,
+    "suggest_candidates": 500,  # suggest ranks at most this many of a huge match set
+    # Search lists documents holding every (non-stopword) query word before partial matches.
+    # Suggest always does.
+    "and_first": 0.0,
+    # Suggest: at most this many completions of the half-typed last word (PostgreSQL expands
+    # prefixes through its term table; FTS5 matches prefixes natively).
+    "prefix_expansions": 30,
+}
+
+BACKENDS = {
+    "database": "search.backends.database.DatabaseSearchBackend",
+    "elasticsearch": "search.backends.elasticsearch.ElasticsearchSearchBackend",
+}
+
+RATE_LIMIT_DEFAULTS = {"search": (120, 60), "suggest": (600, 60)}
+
+
+def ranking() -> dict[str, float]:
+    return {**RANKING_DEFAULTS, **getattr(settings, "SEARCH_RANKING", {})}
+
+
+def backend_name() -> str:
+    return getattr(settings, "SEARCH_BACKEND", "") or "database"
+
+
+def apply_immediately() -> bool:
+    return bool(getattr(settings, "SEARCH_APPLY_IMMEDIATELY", True))
+
+
+def outbox_backoff() -> tuple[float, float]:
+    first, maximum = getattr(settings, "SEARCH_OUTBOX_BACKOFF", (10, 3600))
+    return float(first), float(maximum)
+
+
+def rate_limit(scope: str) -> tuple[int, int]:
+    limits = {**RATE_LIMIT_DEFAULTS, **getattr(settings, "SEARCH_RATE_LIMITS", {})}
+    return limits[scope]
