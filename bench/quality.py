@@ -1,0 +1,144 @@
+"""Search quality on StackFAQ (../shared/eval/stackfaq): our search vs. plain BM25, same run.
+
+    .venv/bin/python bench/quality.py [--eval-dir DIR] [--keep] [--ranking key=value ...]
+
+The 125 threads are loaded as solved forum topics through our own services (subject = thread
+title, question = the title, accepted answer = the thread's answers), indexed by the real outbox
+worker, and the 625 dev queries go through the real stack: GET /api/search via Django's test client
+(analysis, planner, backend, ranking, permissions). The baseline is rank-bm25's BM25Okapi
+(k1=1.2, b=0.75) over title + answers, lowercased and split on non-word characters, as the eval
+README prescribes. Metrics: Recall@1, Recall@5, MRR@10, nDCG@10 (one relevant thread per query).
+
+Data: StackFAQ, Karan & Šnajder (2018), Stack Exchange content under CC BY-SA. Test fixture only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import re
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _django
+
+DEFAULT_EVAL = _django.ROOT.parent / "shared" / "eval" / "stackfaq"
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def metrics(rankings: list[list[str]], relevant: list[str]) -> dict[str, float]:
+    r1 = r5 = mrr = ndcg = 0.0
+    for ranked, target in zip(rankings, relevant, strict=True):
+        top = ranked[:10]
+        if target in top:
+            rank = top.index(target) + 1
+            r1 += rank == 1
+            r5 += rank <= 5
+            mrr += 1 / rank
+            ndcg += 1 / math.log2(rank + 1)
+    n = len(relevant)
+    return {"Recall@1": r1 / n, "Recall@5": r5 / n, "MRR@10": mrr / n, "nDCG@10": ndcg / n}
+
+
+def baseline_rankings(threads: list[dict], queries: list[dict]) -> list[list[str]]:
+    from rank_bm25 import BM25Okapi
+
+    def tokens(text: str) -> list[str]:
+        return re.findall(r"\w+", text.lower())
+
+    corpus = [tokens(t["title"] + " " + t["text"]) for t in threads]
+    bm25 = BM25Okapi(corpus, k1=1.2, b=0.75)
+    ids = [t["_id"] for t in threads]
+    rankings = []
+    for query in queries:
+        scores = bm25.get_scores(tokens(query["text"]))
+        order = sorted(range(len(ids)), key=lambda i: -scores[i])[:10]
+        rankings.append([ids[i] for i in order])
+    return rankings
+
+
+def load_threads(threads: list[dict]) -> dict[int, str]:
+    """Threads as solved topics; returns {topic id: thread id}. Reuses a kept database."""
+    from machina.core.db.models import get_model
+
+    from forum import services
+    from forum.models import TopicInfo
+    from forum.permissions import sync_global_permissions
+    from search import outbox
+    from tests.factories import UserFactory
+
+    Forum = get_model("forum", "Forum")
+    Topic = get_model("forum_conversation", "Topic")
+    existing = {t.subject: t.pk for t in Topic.objects.all()}
+    if len(existing) >= len(threads):
+        return {existing[t["title"][:255]]: t["_id"] for t in threads}
+    sync_global_permissions()
+    category = Forum.objects.create(name="Web applications", type=Forum.FORUM_CAT)
+    forum = Forum.objects.create(name="Questions", type=Forum.FORUM_POST, parent=category)
+    asker, helper = UserFactory(username="asker"), UserFactory(username="helper")
+    mapping = {}
+    started = time.monotonic()
+    for thread in threads:
+        topic = services.create_topic(forum, asker, thread["title"][:255], thread["title"], language="en")
+        answer = services.create_reply(topic, helper, thread["text"])
+        services.accept_answer(topic, answer, asker)
+        mapping[topic.pk] = thread["_id"]
+    report = outbox.drain()
+    assert not report.failed, report.failed
+    assert TopicInfo.objects.filter(accepted_post__isnull=False).count() == len(threads)
+    print(f"loaded {len(threads)} threads as solved topics in {time.monotonic() - started:.1f} s", file=sys.stderr)
+    return mapping
+
+
+def our_rankings(queries: list[dict], mapping: dict[int, str]) -> tuple[list[list[str]], float]:
+    from django.test import Client
+
+    client = Client()
+    rankings = []
+    started = time.monotonic()
+    for query in queries:
+        response = client.get("/api/search", {"q": query["text"], "lang": "en", "limit": 10})
+        assert response.status_code == 200, response.content
+        rankings.append([mapping.get(int(r["id"].split(":")[1]), r["id"]) for r in response.json()["results"]])
+    return rankings, (time.monotonic() - started) / max(1, len(queries))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--eval-dir", type=Path, default=DEFAULT_EVAL)
+    parser.add_argument("--keep", action="store_true", help="Reuse the database of the previous run.")
+    parser.add_argument("--workdir")
+    parser.add_argument("--ranking", nargs="*", default=[], help="SEARCH_RANKING overrides, key=value")
+    parser.add_argument("--json", action="store_true", help="Print the metrics as JSON.")
+    args = parser.parse_args()
+
+    threads = read_jsonl(args.eval_dir / "corpus_threads.jsonl")
+    queries = read_jsonl(args.eval_dir / "queries_dev.jsonl")
+    _django.setup("quality", args.workdir, fresh=not args.keep)
+    from django.conf import settings
+
+    settings.SEARCH_RANKING = {key: float(value) for key, value in (item.split("=", 1) for item in args.ranking)}
+    mapping = load_threads(threads)
+    relevant = [q["thread"] for q in queries]
+    ours, per_query = our_rankings(queries, mapping)
+    base = baseline_rankings(threads, queries)
+    results = {"helpcenter": metrics(ours, relevant), "bm25": metrics(base, relevant)}
+    if args.json:
+        print(json.dumps(results))
+        return
+    print(f"StackFAQ dev: {len(threads)} threads, {len(queries)} queries; "
+          f"our search {per_query * 1000:.1f} ms/query through /api/search")
+    print(f"{'metric':<10} {'Helpcenter':>11} {'plain BM25':>11} {'diff':>7}")
+    for metric in ("Recall@1", "Recall@5", "MRR@10", "nDCG@10"):
+        a, b = results["helpcenter"][metric], results["bm25"][metric]
+        print(f"{metric:<10} {a * 100:>10.1f}% {b * 100:>10.1f}% {(a - b) * 100:>+6.1f}")
+
+
+if __name__ == "__main__":
+    main()
