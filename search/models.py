@@ -114,7 +114,8 @@ class SearchEvent(models.Model):
 
     Every search writes a `search` row. The other types are for the deflection flow: a suggestion
     list was shown, one was clicked, the reader said it solved the problem, or they opened a ticket
-    anyway; `doc_id` names the document concerned and `session_hash` ties a visit together.
+    or posted a forum topic anyway; `doc_id` names the document concerned and `session_hash` ties a
+    visit together.
     """
 
     class Type(models.TextChoices):
@@ -123,6 +124,7 @@ class SearchEvent(models.Model):
         CLICK = "click", _("Result clicked")
         SOLVED = "solved", _("Solved my problem")
         TICKET_OPENED = "ticket", _("Ticket opened")
+        TOPIC_CREATED = "topic", _("Topic posted")
 
     class Source(models.TextChoices):
         SEARCH_PAGE = "search_page", _("Search page")
