@@ -13,8 +13,12 @@ def _prepare_new_kb_index(sender, instance, created, raw=False, **kwargs):
 
 
 def _flag_promoted_source(sender, instance, created, raw=False, **kwargs):
-    # A new reply on a thread promoted into an article: flag the article for review.
-    if created and not raw:
+    # A reply that readers can now see (new and approved, or approved from the moderation queue) on
+    # a thread promoted into an article: flag the article for review. The forum's pre_save receiver
+    # works out "just became visible" once for notifications; reuse its answer.
+    if raw:
+        return
+    if getattr(instance, "_support_forum_published", created and instance.approved):
         from kb.promotion import flag_source_changed
 
         flag_source_changed(instance)

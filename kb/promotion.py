@@ -207,9 +207,12 @@ def promote(
 
 
 def flag_source_changed(post) -> int:
-    """A new reply on a promoted thread: flag its articles for review. Returns how many were flagged."""
-    if post.topic_id is None or post.topic.first_post_id == post.pk:
+    """A reply just became visible on a promoted thread (a new approved reply, or a queued one
+    approved by a moderator): flag the thread's articles for review. Held (unapproved) posts don't
+    count: readers can't see them, and spam must not send staff to re-check an article.
+    Returns how many articles were flagged."""
+    if post.topic_id is None or not post.approved or post.topic.first_post_id == post.pk:
         return 0
-    return PromotedAnswer.objects.filter(topic_id=post.topic_id, promoted_at__lt=post.created).update(
+    return PromotedAnswer.objects.filter(topic_id=post.topic_id).update(
         source_changed=True, source_changed_at=timezone.now()
     )

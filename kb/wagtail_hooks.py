@@ -1,11 +1,14 @@
-"""Wagtail admin integration: the feedback listing (menu "Article feedback") and the
-"Least helpful articles" report (menu Reports)."""
+"""Wagtail admin integration: the feedback listing (menu "Article feedback"), the
+"Least helpful articles" report (menu Reports) and promoted forum answers (menu "Promoted answers",
+a dashboard panel and a warning on the edit page when the source thread changed)."""
 
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
+from wagtail.admin import messages
 from wagtail.admin.menu import MenuItem
 
+from kb import admin_promotion
 from kb.admin_promotion import PromotedAnswerViewSet
 from kb.admin_views import ArticleFeedbackViewSet, LeastHelpfulArticlesView
 
@@ -48,3 +51,37 @@ def register_promotion_log_action(actions):
     from kb.promotion import LOG_ACTION, LOG_LABEL, LOG_MESSAGE
 
     actions.register_action(LOG_ACTION, LOG_LABEL, LOG_MESSAGE)
+
+
+@hooks.register("construct_homepage_panels")
+def add_promoted_review_panel(request, panels):
+    if admin_promotion.can_review(request.user) and admin_promotion.flagged().exists():
+        panels.append(admin_promotion.PromotedReviewPanel(request))
+
+
+@hooks.register("before_edit_page")
+def warn_when_source_thread_changed(request, page):
+    """Whoever opens a flagged article sees why it needs a review, with the thread one click away."""
+    if request.method != "GET":
+        return
+    from kb.models import PromotedAnswer
+    from search.documents import topic_url
+
+    promoted = (
+        PromotedAnswer.objects.filter(article_id=page.pk, source_changed=True)
+        .select_related("topic", "topic__forum")
+        .first()
+    )
+    if promoted is None:
+        return
+    buttons = []
+    if promoted.topic is not None:
+        buttons.append(messages.button(topic_url(promoted.topic), _("Open the thread"), new_window=True))
+    if admin_promotion.can_clear(request.user):
+        buttons.append(messages.button(admin_promotion.review_url(promoted), _("Mark as reviewed")))
+    messages.warning(
+        request,
+        _("The community thread this article was promoted from has new replies: check whether the article "
+          "needs an update, then mark it as reviewed."),
+        buttons=buttons,
+    )

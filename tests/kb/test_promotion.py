@@ -322,6 +322,53 @@ def test_replies_in_other_topics_do_not_flag(client, thread, staff, forums, aske
     assert not PromotedAnswer.objects.get().source_changed
 
 
+@pytest.mark.django_db
+def test_held_replies_flag_only_once_a_moderator_approves_them(client, thread, staff, asker):
+    topic, answer = thread
+    client.force_login(staff)
+    submit(client, answer, publish="1")
+    held = forum_services.create_reply(topic, asker, "Buy cheap watches", approved=False)
+    assert not PromotedAnswer.objects.get().source_changed  # readers can't see it: nothing to review
+    held.approved = True  # what machina's moderation queue does on "Approve"
+    held.save()
+    assert PromotedAnswer.objects.get().source_changed
+
+
+@pytest.mark.django_db
+def test_support_staff_see_the_flag_in_the_admin_and_clear_it_after_review(client, thread, staff, moderator):
+    topic, answer = thread
+    client.force_login(staff)
+    submit(client, answer, publish="1")
+    article = ArticlePage.objects.get()
+    promoted = PromotedAnswer.objects.get()
+    edit_page = reverse("wagtailadmin_pages:edit", args=[article.pk])
+    clear_url = reverse("kb_promoted:edit", args=[promoted.pk])
+    # Nothing to review yet: no warning, no dashboard panel.
+    assert "has new replies" not in client.get(edit_page).content.decode()
+    assert "Promoted articles to review" not in client.get(reverse("wagtailadmin_home")).content.decode()
+
+    forum_services.create_reply(topic, moderator, "Update: the provider changed its MX hosts.")
+    dashboard = client.get(reverse("wagtailadmin_home")).content.decode()
+    assert "Promoted articles to review" in dashboard and article.title in dashboard and clear_url in dashboard
+    assert "Promoted answers" in dashboard  # the menu item
+    editor = client.get(edit_page).content.decode()
+    assert "The community thread this article was promoted from has new replies" in editor
+    assert topic_page(topic) in editor and clear_url in editor
+    listing = client.get(reverse("kb_promoted:index"), {"source_changed": "true"}).content.decode()
+    assert article.title in listing
+
+    # Reviewed: untick the flag on the row's edit form.
+    response = client.post(clear_url, {"show_credit": "on"})
+    assert response.status_code == 302
+    promoted.refresh_from_db()
+    assert not promoted.source_changed and promoted.show_credit
+    assert "has new replies" not in client.get(edit_page).content.decode()
+    assert "Promoted articles to review" not in client.get(reverse("wagtailadmin_home")).content.decode()
+    assert article.title not in client.get(reverse("kb_promoted:index"), {"source_changed": "true"}).content.decode()
+    # Wagtail's log keeps who cleared it.
+    assert ModelLogEntry.objects.filter(object_id=str(promoted.pk), action="wagtail.edit", user=staff).exists()
+
+
 # --- search ------------------------------------------------------------------------------------------
 
 
