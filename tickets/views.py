@@ -10,8 +10,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-from helpcenter import ratelimit
 
+from helpcenter import ratelimit
 from search.models import SearchEvent
 from tickets import deflection, services
 from tickets.forms import ReplyForm, TicketForm
@@ -27,9 +27,8 @@ from tickets.permissions import is_support_staff
 # Per user. Generous for a real customer, tight enough to stop a script flooding the queue.
 CREATE_LIMIT = ratelimit.Limit(count=5, seconds=3600)
 REPLY_LIMIT = ratelimit.Limit(count=30, seconds=3600)
-# Analytics events from the contact form (suggestions shown, clicked, solved).
-EVENT_LIMIT = ratelimit.Limit(count=300, seconds=3600)
 TICKETS_PER_PAGE = 20
+SOURCE = SearchEvent.Source.TICKET_FORM
 
 
 def sla_targets() -> list[dict]:
@@ -95,6 +94,7 @@ def contact(request: HttpRequest) -> HttpResponse:
                 deflection.record(
                     request,
                     SearchEvent.Type.TICKET_OPENED,
+                    source=SOURCE,
                     query=text,
                     doc_ids=[f"ticket:{ticket.reference}"],
                 )
@@ -130,18 +130,10 @@ def contact(request: HttpRequest) -> HttpResponse:
 
 def _suggestions_step(request: HttpRequest, form: TicketForm, text: str) -> HttpResponse | None:
     """The no-JavaScript deflection step; None when there is nothing to suggest."""
-    hits = deflection.suggestions(request, text)
-    notices = deflection.matching_notices(text)
-    if not hits and not notices:
+    found = deflection.step_suggestions(request, text, source=SOURCE)
+    if found is None:
         return None
-    if hits:
-        deflection.record(
-            request,
-            SearchEvent.Type.SUGGESTIONS_SHOWN,
-            query=text,
-            doc_ids=[hit["id"] for hit in hits],
-            result_count=len(hits),
-        )
+    hits, notices = found
     return render(
         request,
         "tickets/deflect_step.html",
@@ -154,10 +146,8 @@ def deflected(request: HttpRequest) -> HttpResponse:
     """"This solved my problem": record the deflection, create nothing, drop the draft."""
     if not request.user.is_authenticated:
         return redirect("tickets:contact")
-    if not ratelimit.is_limited(request, "tickets:deflection", EVENT_LIMIT):
-        text = deflection.deflection_query(request.POST.get("subject", ""), request.POST.get("description", ""))
-        doc_ids = deflection.clean_doc_ids([request.POST.get("solved_doc", "")])
-        deflection.record(request, SearchEvent.Type.SOLVED, query=text, doc_ids=doc_ids or [""])
+    text = deflection.deflection_query(request.POST.get("subject", ""), request.POST.get("description", ""))
+    deflection.record_solved(request, source=SOURCE, query=text)
     messages.success(
         request,
         _("Glad you found the answer! Nothing was sent, and your draft has been discarded."),
@@ -168,25 +158,7 @@ def deflected(request: HttpRequest) -> HttpResponse:
 @require_POST
 def deflection_event(request: HttpRequest) -> JsonResponse:
     """Events from the live suggestions (deflect.js): suggestions shown, a suggestion opened."""
-    event_types = {
-        "shown": SearchEvent.Type.SUGGESTIONS_SHOWN,
-        "click": SearchEvent.Type.CLICK,
-    }
-    event_type = event_types.get(request.POST.get("type", ""))
-    doc_ids = deflection.clean_doc_ids(request.POST.getlist("doc"))
-    if event_type is None or not doc_ids:
-        return JsonResponse({"error": "invalid", "message": _("Unknown event or document.")}, status=400)
-    if ratelimit.is_limited(request, "tickets:deflection", EVENT_LIMIT):
-        return JsonResponse({"error": "rate_limited", "message": _("Too many events.")}, status=429)
-    query = " ".join(request.POST.get("query", "").split())[:500]
-    count = deflection.record(
-        request,
-        event_type,
-        query=query,
-        doc_ids=doc_ids,
-        result_count=len(doc_ids) if event_type == SearchEvent.Type.SUGGESTIONS_SHOWN else None,
-    )
-    return JsonResponse({"recorded": count}, status=201)
+    return deflection.live_event(request, source=SOURCE)
 
 
 def _get_ticket_for(request: HttpRequest, reference: str) -> Ticket:

@@ -1,44 +1,57 @@
-/* Contact support: answers that may solve the problem, shown while the customer types.
+/* Ask before you ticket (or post): answers that may solve the problem, shown while the customer
+ * types. Used by Contact support and by the forum's Ask the community form.
  *
- * Reads the subject and the start of the description, asks /api/suggest (the same API as the
- * search box; debounced, older answers ignored) and lists matching articles and solved threads
- * with their snippets in #deflect-panel. Links open in a new tab so the draft stays. Each has a
- * "This solved my problem" button: it posts the form to the "solved" URL, which records the
- * deflection and creates nothing. Service notices whose keywords appear in the text are shown.
+ * The panel (templates/tickets/_deflect_panel.html) says which form it belongs to and where to
+ * send things: data-form (the form's id), data-fields (the subject and body field names),
+ * data-source (ticket_form / ask_form), data-solved-url and data-event-url.
+ *
+ * Reads the subject and the start of the body, asks /api/suggest (the same API as the search box;
+ * debounced, older answers ignored) and lists matching articles and solved threads with their
+ * snippets. Links open in a new tab so the draft stays. Each has a "This solved my problem"
+ * button: it posts the form to the solved URL, which records the deflection and creates nothing.
+ * Service notices whose keywords appear in the text are shown.
  *
  * We render a panel rather than reuse static/js/suggest.js: that one is a combobox that navigates
- * away on choice, while here the list must stay visible beside a half-written ticket.
+ * away on choice, while here the list must stay visible beside a half-written draft.
  *
- * Events (suggestions shown, suggestion opened) are POSTed to the panel's data-event-url; the
- * server ties them to the visit. Without JavaScript the server shows the same suggestions as a
- * step before the ticket is created; `js_suggestions=1` tells it the customer already saw them.
+ * Events are POSTed to the event URL; the server ties them to the visit. "shown" names the list
+ * displayed (once per different list); a query that found nothing is sent as a "shown" without
+ * documents, but only once the customer has stopped typing for a while (or leaves, or submits),
+ * and never twice in a row for the same text: the dashboard wants the questions people ask, not
+ * every prefix of them. Without JavaScript the server shows the same suggestions as a step before
+ * anything is created; `js_suggestions=1` tells it the customer already saw them.
  */
 (function () {
   "use strict";
 
   var API_URL = "/api/suggest";
   var DEBOUNCE_MS = 350;
+  // After an empty answer: how long the text must stay as it is before we call it a question.
+  var SETTLE_MS = 1500;
   var MIN_CHARS = 4;
   var DESCRIPTION_CHARS = 200;
   var LIMIT = 5;
 
   function t(text) { return typeof window.gettext === "function" ? window.gettext(text) : text; }
 
-  function init() {
-    var panel = document.getElementById("deflect-panel");
-    var form = document.getElementById("ticket-form");
-    if (!panel || !form || !window.fetch) { return; }
-    var subject = form.querySelector("[name=subject]");
-    var description = form.querySelector("[name=description]");
-    var list = document.getElementById("deflect-results");
-    var hint = document.getElementById("deflect-hint");
+  function init(panel) {
+    var form = document.getElementById(panel.getAttribute("data-form") || "");
+    if (!form || !window.fetch) { return; }
+    var names = (panel.getAttribute("data-fields") || "subject description").split(/\s+/);
+    var subject = form.querySelector("[name='" + names[0] + "']");
+    var description = form.querySelector("[name='" + (names[1] || "description") + "']");
+    var source = panel.getAttribute("data-source") || "";
+    var list = panel.querySelector(".deflect-results");
+    var hint = panel.querySelector(".deflect-hint");
     var notices = panel.querySelectorAll(".deflect-notice");
     var csrf = form.querySelector("[name=csrfmiddlewaretoken]");
     var language = (document.documentElement.getAttribute("lang") || "").split("-")[0];
     var timer = null;
     var sequence = 0;
     var lastQuery = null;
-    var lastShown = "";
+    var lastShown = "";  // the last list (or empty query) recorded: never the same twice in a row
+    var pendingEmpty = null;
+    var settleTimer = null;
 
     function query() {
       var text = (subject ? subject.value : "") + " " + (description ? description.value.slice(0, DESCRIPTION_CHARS) : "");
@@ -54,7 +67,26 @@
       var url = panel.getAttribute("data-event-url");
       // sendBeacon survives the page being left (a click opens a tab, but be safe).
       if (navigator.sendBeacon && navigator.sendBeacon(url, data)) { return; }
-      fetch(url, { method: "POST", body: data, credentials: "same-origin" }).catch(function () {});
+      fetch(url, { method: "POST", body: data, credentials: "same-origin", keepalive: true }).catch(function () {});
+    }
+
+    function dropPendingEmpty() {
+      window.clearTimeout(settleTimer);
+      pendingEmpty = null;
+    }
+
+    function armEmpty(text) {
+      pendingEmpty = text;
+      window.clearTimeout(settleTimer);
+      settleTimer = window.setTimeout(flushPendingEmpty, SETTLE_MS);
+    }
+
+    function flushPendingEmpty() {
+      var text = pendingEmpty;
+      dropPendingEmpty();
+      if (text === null || "\u0000" + text === lastShown) { return; }
+      lastShown = "\u0000" + text;
+      sendEvent("shown", [], text);
     }
 
     function updateNotices(text) {
@@ -102,7 +134,7 @@
         }
 
         // type=button, not submit: a submit button here would become the form's default button,
-        // and Enter in the subject field would "solve" instead of sending the ticket.
+        // and Enter in the subject field would "solve" instead of sending the form.
         var solved = document.createElement("button");
         solved.type = "button";
         solved.className = "button button-secondary small-button";
@@ -114,7 +146,9 @@
       });
       hint.hidden = results.length === 0;
       var ids = results.map(function (result) { return result.id; });
-      if (ids.length && ids.join(" ") !== lastShown) {
+      if (!ids.length) {
+        armEmpty(text);
+      } else if (ids.join(" ") !== lastShown) {
         lastShown = ids.join(" ");
         sendEvent("shown", ids, text);
       }
@@ -130,9 +164,12 @@
         lastQuery = null;
         return;
       }
-      if (text === lastQuery) { return; }
+      if (text === lastQuery) {
+        if (!list.children.length) { armEmpty(text); }  // typed and undone: the same empty answer
+        return;
+      }
       var mine = ++sequence;
-      var params = new URLSearchParams({ q: text, lang: language, limit: String(LIMIT * 2), source: "ticket_form" });
+      var params = new URLSearchParams({ q: text, lang: language, limit: String(LIMIT * 2), source: source });
       fetch(API_URL + "?" + params.toString(), { headers: { Accept: "application/json" }, credentials: "same-origin" })
         .then(function (response) {
           if (!response.ok) { throw new Error("HTTP " + response.status); }
@@ -173,13 +210,22 @@
     }
 
     function schedule() {
+      dropPendingEmpty();  // still typing: that empty answer was not the question
       window.clearTimeout(timer);
       timer = window.setTimeout(refresh, DEBOUNCE_MS);
     }
 
     [subject, description].forEach(function (field) { if (field) { field.addEventListener("input", schedule); } });
+    // Submitting or leaving settles the text as it is.
+    form.addEventListener("submit", flushPendingEmpty);
+    window.addEventListener("pagehide", flushPendingEmpty);
     if (query().length >= MIN_CHARS) { refresh(); }  // e.g. a subject prefilled from the search page
   }
 
-  if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", init); } else { init(); }
+  function initAll() {
+    var panels = document.querySelectorAll(".deflect-panel[data-form]");
+    for (var i = 0; i < panels.length; i++) { init(panels[i]); }
+  }
+
+  if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", initAll); } else { initAll(); }
 })();

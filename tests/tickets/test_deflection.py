@@ -203,3 +203,20 @@ def test_event_endpoint_needs_csrf_and_post(customer):
     assert csrf_client.post(url, {"type": "shown", "doc": "kb:1"}).status_code == 403
     assert csrf_client.get(url).status_code == 405
     assert not events().exists()
+
+
+def test_a_typed_query_without_results_is_recorded_once(client, customer):
+    # deflect.js sends a settled query that found nothing as a "shown" without documents; the same
+    # query again (a resent beacon, a reload) is not a second question.
+    client.force_login(customer)
+    url = reverse("tickets:deflection_event")
+    for _ in range(2):
+        response = client.post(url, {"type": "shown", "query": "Invoice  address wrong"})
+        assert response.status_code in (200, 201)
+    row = events().get()
+    assert (row.event_type, row.doc_id, row.result_count) == ("shown", "", 0)
+    assert (row.query, row.normalized_query) == ("Invoice address wrong", "invoice address wrong")
+    # A different query, then the first one again, are new questions.
+    client.post(url, {"type": "shown", "query": "postcode wrong"})
+    client.post(url, {"type": "shown", "query": "Invoice address wrong"})
+    assert events().count() == 3
