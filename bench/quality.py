@@ -1,6 +1,6 @@
 """Search quality on StackFAQ (../shared/eval/stackfaq): our search vs. plain BM25, same run.
 
-    .venv/bin/python bench/quality.py [--eval-dir DIR] [--keep] [--ranking key=value ...]
+    .venv/bin/python bench/quality.py [--eval-dir DIR] [--keep] [--ranking key=value ...] [--misses]
 
 The 125 threads are loaded as solved forum topics through our own services (subject = thread
 title, question = the title, accepted answer = the thread's answers), indexed by the real outbox
@@ -44,6 +44,23 @@ def metrics(rankings: list[list[str]], relevant: list[str]) -> dict[str, float]:
             ndcg += 1 / math.log2(rank + 1)
     n = len(relevant)
     return {"Recall@1": r1 / n, "Recall@5": r5 / n, "MRR@10": mrr / n, "nDCG@10": ndcg / n}
+
+
+def print_misses(queries: list[dict], rankings: list[list[str]], threads: list[dict]) -> None:
+    """Every query whose thread is not ranked first: its rank, the expected title, our top three."""
+    titles = {t["_id"]: t["title"] for t in threads}
+    misses = 0
+    for query, ranked in zip(queries, rankings, strict=True):
+        target = query["thread"]
+        if ranked[:1] == [target]:
+            continue
+        misses += 1
+        rank = ranked.index(target) + 1 if target in ranked else None
+        print(f"\n[{rank or '-'}] {query['_id']}: {query['text']}")
+        print(f"    expected: {titles.get(target, target)}")
+        for position, thread in enumerate(ranked[:3], 1):
+            print(f"    {position}. {titles.get(thread, thread)}")
+    print(f"\n{misses} of {len(queries)} queries miss rank 1 ([-]: not in the top 10)\n")
 
 
 def baseline_rankings(threads: list[dict], queries: list[dict]) -> list[list[str]]:
@@ -116,6 +133,8 @@ def main() -> None:
     parser.add_argument("--workdir")
     parser.add_argument("--ranking", nargs="*", default=[], help="SEARCH_RANKING overrides, key=value")
     parser.add_argument("--json", action="store_true", help="Print the metrics as JSON.")
+    parser.add_argument("--misses", action="store_true",
+                        help="Also print each query not answered at rank 1: expected title, our top 3.")
     args = parser.parse_args()
 
     threads = read_jsonl(args.eval_dir / "corpus_threads.jsonl")
@@ -129,6 +148,8 @@ def main() -> None:
     ours, per_query = our_rankings(queries, mapping)
     base = baseline_rankings(threads, queries)
     results = {"helpcenter": metrics(ours, relevant), "bm25": metrics(base, relevant)}
+    if args.misses:
+        print_misses(queries, ours, threads)
     if args.json:
         print(json.dumps(results))
         return
