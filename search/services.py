@@ -112,8 +112,9 @@ def run_search(request: HttpRequest, query: SearchQuery, *, source: str, suggest
 def fold_promoted_topics(results: SearchResults) -> SearchResults:
     """Group a thread promoted into an article under that article when both are results
     (DESIGN.md: a promoted thread yields to its article): the thread moves right after the
-    article and carries `folded_under` (the article's id), so the page shows it nested and the
-    API marks it; it is never listed as a separate result above or apart from its article."""
+    article and carries `folded_under` (the article's id), so the API marks it; the article carries
+    `folded_hits` (its threads), so the search page nests them inside the article's entry. A thread
+    is never listed as a separate result above or apart from its article."""
     from search.documents import TOPIC_PREFIX, promoted_topics
 
     shown = {hit.id for hit in results.hits}
@@ -134,8 +135,9 @@ def fold_promoted_topics(results: SearchResults) -> SearchResults:
     for hit in results.hits:
         if hit.id in folded:
             continue
+        hit.folded_hits = children.get(hit.id, [])
         grouped.append(hit)
-        grouped.extend(children.get(hit.id, ()))
+        grouped.extend(hit.folded_hits)
     results.hits = grouped
     return results
 

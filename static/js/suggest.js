@@ -156,7 +156,8 @@
     results.forEach(function (result, index) {
       var option = document.createElement("div");
       option.id = listbox.id + "-option-" + index;
-      option.className = "suggest-option";
+      // A thread promoted into an article comes right after it (server-side): indent it under it.
+      option.className = result.folded_under ? "suggest-option suggest-option-folded" : "suggest-option";
       option.setAttribute("role", "option");
       option.setAttribute("aria-selected", "false");
       option.setAttribute("data-index", String(index));

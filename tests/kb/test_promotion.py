@@ -392,5 +392,13 @@ def test_search_shows_the_article_first_with_the_thread_grouped_under_it(client,
     assert ids.count(f"topic:{topic.pk}") == 1
     assert results[1]["folded_under"] == f"kb:{article.pk}"
     assert "folded_under" not in results[0]
-    page = client.get(reverse("search:search"), {"q": "mail old server"}).content.decode()
-    assert f'data-folded-under="kb:{article.pk}"' in page
+    from bs4 import BeautifulSoup
+
+    page = BeautifulSoup(client.get(reverse("search:search"), {"q": "mail old server"}).content, "html.parser")
+    top = page.select("ol.search-results > li.search-result")
+    assert top[0]["data-result-id"] == f"kb:{article.pk}"
+    assert f"topic:{topic.pk}" not in [li["data-result-id"] for li in top]  # not a separate result
+    nested = top[0].select("ul.search-results-folded > li.search-result-folded")
+    assert [li["data-result-id"] for li in nested] == [f"topic:{topic.pk}"]
+    assert nested[0]["data-folded-under"] == f"kb:{article.pk}"
+    assert nested[0].select_one(".search-result-title a")["href"].endswith(topic_page(topic).removeprefix("/en"))
