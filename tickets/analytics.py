@@ -2,15 +2,21 @@
 
 Pure functions over querysets (no request, no rendering), so tests can check every figure on a
 hand-built set of events. Inputs are `search.models.SearchEvent` rows (searches, suggestions
-shown, clicks, "solved my problem", tickets opened — tied by `session_hash`), tickets and
-article feedback. Definitions (also written on the dashboard, from DESIGN.md):
+shown, clicks, "solved my problem", tickets opened, forum topics posted — tied by
+`session_hash`), tickets and article feedback. Definitions (also written on the dashboard, from
+DESIGN.md):
 
 - A *deflection session* is a session (session_hash) of the ask / ticket forms that saw
-  suggestions (a "shown" event) in the period. It is *deflected* when it has a "solved" event or
-  a click that is not followed by a ticket from the same session within 24 hours. The deflection
-  rate is deflected sessions over all deflection sessions.
+  suggestions (a "shown" event naming documents) in the period. It is *deflected* when it has a
+  "solved" event or a click that is not followed, from the same session within 24 hours, by a
+  ticket or a forum topic (both mean the customer was still stuck). The deflection rate is
+  deflected sessions over all deflection sessions.
+- A *query* is a `search` row, or a query typed into a form whose live suggestions were shown
+  (counted once per session; a "shown" row without documents is a typed query that found
+  nothing, result_count 0).
 - A *content gap* is a normalised query (per language) that got no result or no click; ranked by
-  the tickets that followed it (same session, within 24 hours) and then by how often it was asked.
+  the tickets, then the forum topics, that followed it (same session, within 24 hours) and then
+  by how often it was asked.
 
 Events are read into memory for the period: fine for a help desk's volume (tens of thousands of
 events a month); a bigger site would pre-aggregate per day.
@@ -32,6 +38,8 @@ from tickets.models import SEVERITY_SHORT_LABELS, Severity, Ticket
 
 FOLLOW_WINDOW = timedelta(hours=24)
 DEFLECTION_SOURCES = (SearchEvent.Source.ASK_FORM, SearchEvent.Source.TICKET_FORM)
+# What a customer does when the suggestions did not help.
+STILL_STUCK = (SearchEvent.Type.TICKET_OPENED, SearchEvent.Type.TOPIC_CREATED)
 TOP_LIMIT = 20
 
 
@@ -64,18 +72,16 @@ def _clicked_queries(events: QuerySet) -> set[tuple[str, str, str]]:
 
 
 def search_counts(period: Period) -> dict[str, int]:
-    """Searches, zero-result searches, and searches with results but no click from the same
-    session on the same normalised query."""
+    """Queries (searches and queries typed into the forms, see `_queries`), those with no result,
+    and those with results but no click from the same session on the same normalised query."""
     events = period.events()
     clicked = _clicked_queries(events)
-    searches = list(
-        events.filter(event_type=SearchEvent.Type.SEARCH).values_list(
-            "session_hash", "language", "normalized_query", "result_count"
-        )
+    queries = _queries(events, blank_searches=True)
+    zero = sum(1 for *_key, count, _at in queries if not count)
+    no_click = sum(
+        1 for session, lang, query, count, _at in queries if count and (session, lang, query) not in clicked
     )
-    zero = sum(1 for *_key, count in searches if not count)
-    no_click = sum(1 for session, lang, query, count in searches if count and (session, lang, query) not in clicked)
-    return {"searches": len(searches), "zero_results": zero, "no_click": no_click}
+    return {"searches": len(queries), "zero_results": zero, "no_click": no_click}
 
 
 # --- Deflection -----------------------------------------------------------------------------
@@ -89,10 +95,27 @@ class Session:
     deflected: bool = False
     deflecting_docs: list[str] = field(default_factory=list)
     tickets: int = 0
+    topics: int = 0
 
 
-def _followed_by_ticket(at: datetime, ticket_times: list[datetime]) -> bool:
-    return any(at <= t <= at + FOLLOW_WINDOW for t in ticket_times)
+def _followed_by(at: datetime, times: list[datetime]) -> bool:
+    return any(at <= t <= at + FOLLOW_WINDOW for t in times)
+
+
+def _still_stuck_times(period: Period, sessions: list[str] | None = None) -> dict[str, list[tuple[str, datetime]]]:
+    """Tickets opened and topics posted from the forms per session, (event type, time); including
+    the 24 hours after the period: they may still undo a deflection inside it."""
+    rows = SearchEvent.objects.filter(
+        event_type__in=STILL_STUCK,
+        created_at__gte=period.start,
+        created_at__lt=period.end + FOLLOW_WINDOW,
+    ).exclude(session_hash="")
+    if sessions is not None:
+        rows = rows.filter(session_hash__in=sessions)
+    by_session: dict[str, list[tuple[str, datetime]]] = defaultdict(list)
+    for session_hash, event_type, created_at in rows.values_list("session_hash", "event_type", "created_at"):
+        by_session[session_hash].append((event_type, created_at))
+    return by_session
 
 
 def deflection_sessions(period: Period) -> list[Session]:
@@ -103,30 +126,23 @@ def deflection_sessions(period: Period) -> list[Session]:
         "session_hash", "event_type", "created_at", "doc_id", "language"
     ):
         by_session[row[0]].append(row)
-    # Tickets may come just after the period ends and still undo a deflection.
-    late_tickets = defaultdict(list)
-    for session_hash, created_at in SearchEvent.objects.filter(
-        event_type=SearchEvent.Type.TICKET_OPENED,
-        session_hash__in=list(by_session),
-        created_at__gte=period.start,
-        created_at__lt=period.end + FOLLOW_WINDOW,
-    ).values_list("session_hash", "created_at"):
-        late_tickets[session_hash].append(created_at)
+    stuck = _still_stuck_times(period, list(by_session))
 
     sessions = []
     for session_hash, rows in by_session.items():
-        shown = [row for row in rows if row[1] == SearchEvent.Type.SUGGESTIONS_SHOWN]
+        # A typed query that found nothing ("shown" without documents) showed no suggestions.
+        shown = [row for row in rows if row[1] == SearchEvent.Type.SUGGESTIONS_SHOWN and row[3]]
         if not shown:
             continue
         session = Session(session_hash, shown[0][4], shown[0][2])
-        ticket_times = late_tickets.get(session_hash, [])
-        session.tickets = sum(1 for t in ticket_times if t < period.end)
+        outcomes = stuck.get(session_hash, [])
+        stuck_times = [at for _type, at in outcomes]
+        session.tickets = sum(1 for kind, at in outcomes if kind == SearchEvent.Type.TICKET_OPENED and at < period.end)
+        session.topics = sum(1 for kind, at in outcomes if kind == SearchEvent.Type.TOPIC_CREATED and at < period.end)
         for _hash, event_type, at, doc_id, _lang in rows:
             if at < session.first_shown:
                 continue
-            if event_type in (SearchEvent.Type.SOLVED, SearchEvent.Type.CLICK) and not _followed_by_ticket(
-                at, ticket_times
-            ):
+            if event_type in (SearchEvent.Type.SOLVED, SearchEvent.Type.CLICK) and not _followed_by(at, stuck_times):
                 session.deflected = True
                 if doc_id:
                     session.deflecting_docs.append(doc_id)
@@ -142,6 +158,7 @@ def deflection_summary(period: Period) -> dict:
         "deflected": deflected,
         "rate": deflected / len(sessions) if sessions else None,
         "tickets": period.events().filter(event_type=SearchEvent.Type.TICKET_OPENED).count(),
+        "topics": period.events().filter(event_type=SearchEvent.Type.TOPIC_CREATED).count(),
     }
 
 
@@ -187,16 +204,17 @@ def top_deflecting(period: Period, limit: int = TOP_LIMIT) -> list[dict]:
     ]
 
 
-def _queries(events: QuerySet) -> list[tuple]:
+def _queries(events: QuerySet, *, blank_searches: bool = False) -> list[tuple]:
     """(session, language, normalised query, result count, time) of every query asked: the
     `search` rows, plus the forms' live suggestions, which /api/suggest does not record as
-    searches: each suggestion list shown is one query with results, unless a `search` row of
-    the same session already has that query (the no-JS step writes both)."""
-    rows = list(
-        events.filter(event_type=SearchEvent.Type.SEARCH)
-        .exclude(normalized_query="")
-        .values_list("session_hash", "language", "normalized_query", "result_count", "created_at")
-    )
+    searches: each suggestion list shown is one query with results (a "shown" row without
+    documents, one that found nothing), unless a `search` row of the same session already has
+    that query (the no-JS step writes both). `blank_searches`: keep searches whose text has no
+    words (they are searches, but not a content gap)."""
+    searches = events.filter(event_type=SearchEvent.Type.SEARCH)
+    if not blank_searches:
+        searches = searches.exclude(normalized_query="")
+    rows = list(searches.values_list("session_hash", "language", "normalized_query", "result_count", "created_at"))
     searched = {(session, lang, query) for session, lang, query, _count, _at in rows}
     shown: dict[tuple[str, str, str], tuple] = {}
     for session, lang, query, count, at in (
@@ -208,22 +226,17 @@ def _queries(events: QuerySet) -> list[tuple]:
     ):
         key = (session, lang, query)
         if key not in searched and key not in shown:  # one row per document shown: count the list once
-            shown[key] = (session, lang, query, count or 1, at)
+            shown[key] = (session, lang, query, 1 if count is None else count, at)
     return rows + list(shown.values())
 
 
 def content_gaps(period: Period, limit: int = TOP_LIMIT) -> list[dict]:
-    """Normalised queries per language with no result or no click, with the tickets that
-    followed them (same session, within 24 h), most tickets first, then most asked."""
+    """Normalised queries per language with no result or no click, with the tickets and forum
+    topics that followed them (same session, within 24 h): most tickets first, then most topics,
+    then most asked."""
     events = period.events()
     clicked = _clicked_queries(events)
-    tickets_by_session: dict[str, list[datetime]] = defaultdict(list)
-    for session_hash, at in SearchEvent.objects.filter(
-        event_type=SearchEvent.Type.TICKET_OPENED,
-        created_at__gte=period.start,
-        created_at__lt=period.end + FOLLOW_WINDOW,
-    ).exclude(session_hash="").values_list("session_hash", "created_at"):
-        tickets_by_session[session_hash].append(at)
+    stuck = _still_stuck_times(period)
 
     gaps: dict[tuple[str, str], dict] = {}
     followed: dict[tuple[str, str], set] = defaultdict(set)
@@ -237,12 +250,15 @@ def content_gaps(period: Period, limit: int = TOP_LIMIT) -> list[dict]:
         gap["searches"] += 1
         gap["no_results"] += int(no_result)
         gap["no_click"] += int(no_click)
-        for ticket_at in tickets_by_session.get(session, []) if session else []:
-            if at <= ticket_at <= at + FOLLOW_WINDOW:
-                followed[key].add((session, ticket_at))
+        for kind, then in stuck.get(session, []) if session else []:
+            if at <= then <= at + FOLLOW_WINDOW:
+                followed[key].add((session, kind, then))
     for key, gap in gaps.items():
-        gap["tickets"] = len(followed[key])
-    ranked = sorted(gaps.values(), key=lambda g: (-g["tickets"], -g["searches"], g["language"], g["query"]))
+        gap["tickets"] = sum(1 for _s, kind, _t in followed[key] if kind == SearchEvent.Type.TICKET_OPENED)
+        gap["topics"] = sum(1 for _s, kind, _t in followed[key] if kind == SearchEvent.Type.TOPIC_CREATED)
+    ranked = sorted(
+        gaps.values(), key=lambda g: (-g["tickets"], -g["topics"], -g["searches"], g["language"], g["query"])
+    )
     return ranked[:limit]
 
 
@@ -352,6 +368,7 @@ def click_positions(period: Period) -> list[dict]:
     shown_by_session: dict[str, list[tuple[int, str, int]]] = defaultdict(list)
     for pk, session, doc_id, count in (
         events.filter(event_type=SearchEvent.Type.SUGGESTIONS_SHOWN)
+        .exclude(doc_id="")  # a typed query that found nothing: no list to click in
         .order_by("pk")
         .values_list("pk", "session_hash", "doc_id", "result_count")
     ):

@@ -138,6 +138,7 @@ class DeflectionDashboardView(WagtailAdminTemplateMixin, View):
                 ["deflected_sessions", d["deflected"]],
                 ["deflection_rate_pct", _pct(d["rate"] * 100) if d["rate"] is not None else ""],
                 ["tickets_opened_from_forms", d["tickets"]],
+                ["topics_posted_from_forms", d["topics"]],
             ]
             for kind in ("first_response", "resolution"):
                 stats = t[kind]
@@ -149,8 +150,8 @@ class DeflectionDashboardView(WagtailAdminTemplateMixin, View):
             rows.append(["open_breaches", len(data["breaches"])])
             return rows
         if table == "weekly":
-            return [["week_starting", "sessions", "deflected", "rate_pct", "tickets"]] + [
-                [w["week"].isoformat(), w["sessions"], w["deflected"], _pct(w["rate"] * 100) if w["rate"] is not None else "", w["tickets"]]
+            return [["week_starting", "sessions", "deflected", "rate_pct", "tickets", "topics"]] + [
+                [w["week"].isoformat(), w["sessions"], w["deflected"], _pct(w["rate"] * 100) if w["rate"] is not None else "", w["tickets"], w["topics"]]
                 for w in data["weekly"]
             ]
         if table == "deflecting":
@@ -162,8 +163,9 @@ class DeflectionDashboardView(WagtailAdminTemplateMixin, View):
                 [r["position"], r["clicks"], _pct(r["share"] * 100)] for r in data["positions"]
             ]
         if table == "gaps":
-            return [["language", "query", "searches", "no_results", "no_click", "tickets_followed"]] + [
-                [g["language"], g["query"], g["searches"], g["no_results"], g["no_click"], g["tickets"]] for g in data["gaps"]
+            return [["language", "query", "searches", "no_results", "no_click", "tickets_followed", "topics_followed"]] + [
+                [g["language"], g["query"], g["searches"], g["no_results"], g["no_click"], g["tickets"], g["topics"]]
+                for g in data["gaps"]
             ]
         if table == "helpfulness":
             return [["article_id", "title", "language", "yes", "no", "helpful_pct"]] + [

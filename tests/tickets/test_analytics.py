@@ -16,6 +16,12 @@ sessions on the forms (source ticket_form unless said otherwise), language en un
   I  03-05 shown kb:1, solved kb:1 (before the period)                                      -> only in the weekly test
   J  03-12 14:00 shown kb:5, solved without a document (the no-JS step)                      -> deflected (no doc)
   K  03-13 10:00 (lo) shown topic:7, solved topic:7, ticket 03-14 12:00 (26 h later)         -> deflected (topic:7)
+
+ask-the-community sessions (source ask_form, fixture `ask_events`, added to the above):
+  Q  03-12 10:00 typed "dns propagaton", nothing found (a "shown" row without document, count 0);
+     10:01 "dns propagation" shown kb:4, click kb:4, topic posted 10:20                      -> not deflected (a topic counts like a ticket)
+  R  03-13 09:00 "mail bounces" shown topic:7, solved topic:7                                -> deflected (topic:7)
+  S  03-14 16:00 typed "cpanel quota", nothing found (sent twice), topic posted 16:05        -> not a deflection session
 """
 
 from datetime import UTC, datetime
@@ -40,6 +46,7 @@ END = datetime(2026, 3, 16, tzinfo=UTC)
 CUSTOM = {"period": "custom", "date_from": "2026-03-09", "date_to": "2026-03-15"}
 T = SearchEvent.Type
 FORM = SearchEvent.Source.TICKET_FORM
+ASK = SearchEvent.Source.ASK_FORM
 PAGE = SearchEvent.Source.SEARCH_PAGE
 
 
@@ -96,6 +103,19 @@ def events(db):
 
 
 @pytest.fixture
+def ask_events(events):
+    ev("Q", T.SUGGESTIONS_SHOWN, at(12, 10), query="dns propagaton", count=0, source=ASK)
+    ev("Q", T.SUGGESTIONS_SHOWN, at(12, 10, 1), query="dns propagation", doc="kb:4", count=1, source=ASK)
+    ev("Q", T.CLICK, at(12, 10, 2), query="dns propagation", doc="kb:4", source=ASK)
+    ev("Q", T.TOPIC_CREATED, at(12, 10, 20), query="dns propagation", doc="topic:90", source=ASK)
+    ev("R", T.SUGGESTIONS_SHOWN, at(13, 9), query="mail bounces", doc="topic:7", count=1, source=ASK)
+    ev("R", T.SOLVED, at(13, 9, 3), query="mail bounces", doc="topic:7", source=ASK)
+    ev("S", T.SUGGESTIONS_SHOWN, at(14, 16), query="cpanel quota", count=0, source=ASK)
+    ev("S", T.SUGGESTIONS_SHOWN, at(14, 16, 2), query="cpanel quota", count=0, source=ASK)
+    ev("S", T.TOPIC_CREATED, at(14, 16, 5), query="cpanel quota", doc="topic:91", source=ASK)
+
+
+@pytest.fixture
 def tickets(db, customer):
     def ticket(severity, created, first=None, resolved=None, status=Status.OPEN, language="en"):
         return TicketFactory(
@@ -129,9 +149,14 @@ def test_deflection_rate(events):
     # Deflected: A (solved), D (click, no ticket), J (solved), K (ticket only 26 h later) = 4.
     # H's click is followed by a ticket 13 h later, after the period ends: not deflected.
     # Ticket events in the period: B C E K = 4 (H's is after the end).
-    assert analytics.deflection_summary(PERIOD) == {"sessions": 7, "deflected": 4, "rate": 4 / 7, "tickets": 4}
+    # No topic was posted from the ask form.
+    assert analytics.deflection_summary(PERIOD) == {
+        "sessions": 7, "deflected": 4, "rate": 4 / 7, "tickets": 4, "topics": 0,
+    }
     # en: A B C D H J = 6 sessions, deflected A D J = 3; tickets B C = 2.
-    assert analytics.deflection_summary(PERIOD_EN) == {"sessions": 6, "deflected": 3, "rate": 0.5, "tickets": 2}
+    assert analytics.deflection_summary(PERIOD_EN) == {
+        "sessions": 6, "deflected": 3, "rate": 0.5, "tickets": 2, "topics": 0,
+    }
 
 
 def test_weekly_deflection_rate(events):
@@ -270,11 +295,11 @@ def test_csv_export(client, staff, events, tickets):
     assert response["Content-Type"].startswith("text/csv")
     assert 'filename="deflection-gaps-20260309-20260316.csv"' in response["Content-Disposition"]
     assert response.content.decode().splitlines() == [
-        "language,query,searches,no_results,no_click,tickets_followed",
-        "en,dns propagation,1,0,1,1",
-        "tr,fatura,1,1,0,1",
-        "en,php version,2,0,2,0",
-        "en,backup,1,1,0,0",
+        "language,query,searches,no_results,no_click,tickets_followed,topics_followed",
+        "en,dns propagation,1,0,1,1,0",
+        "tr,fatura,1,1,0,1,0",
+        "en,php version,2,0,2,0,0",
+        "en,backup,1,1,0,0,0",
     ]
     summary = client.get(DASHBOARD, {**CUSTOM, "export": "summary"}).content.decode().splitlines()
     assert "deflection_rate_pct,57%" in summary
@@ -360,3 +385,63 @@ def test_positions_csv_and_chart(client, staff, events):
     assert body == ["position,clicks,share_pct", "1,3,75%", "2,1,25%"]
     html = client.get(DASHBOARD, CUSTOM).content.decode()
     assert "Clicks by position in the suggestions" in html and "<title>#1: 3</title>" in html
+
+
+# --- Ask the community (source ask_form) ------------------------------------------------------
+
+
+def test_ask_form_sessions_count_like_ticket_form_sessions(ask_events):
+    # Sessions: A B C D H J K + Q R = 9 (S saw no suggestion: its lists were empty).
+    # Deflected: A D J K as before + R (solved) = 5; Q clicked kb:4 but posted a topic 18 min later.
+    # Tickets: B C E K = 4, as before; topics: Q, S = 2, shown apart from tickets.
+    assert analytics.deflection_summary(PERIOD) == {
+        "sessions": 9, "deflected": 5, "rate": 5 / 9, "tickets": 4, "topics": 2,
+    }
+    sessions = {s.session_hash: s for s in analytics.deflection_sessions(PERIOD)}
+    assert (sessions["Q"].deflected, sessions["Q"].topics, sessions["Q"].tickets) == (False, 1, 0)
+    assert "S" not in sessions
+
+
+def test_ask_form_queries_in_searches_and_content_gaps(ask_events):
+    # Queries: the 8 searches + Q "dns propagaton" (0 results) + Q "dns propagation" (1, clicked)
+    # + R "mail bounces" (1, no click: "solved" is not a click) + S "cpanel quota" (0, sent twice,
+    # one query) = 12. No result: E G + Q's typo + S = 4. Results but no click: C F F + R = 4.
+    assert analytics.search_counts(PERIOD) == {"searches": 12, "zero_results": 4, "no_click": 4}
+    # Gaps, most tickets first, then most topics, then most asked: Q's typo and S's query found
+    # nothing and a topic followed each (20 and 5 min later); R's list got no click.
+    gaps = analytics.content_gaps(PERIOD)
+    assert [
+        (g["language"], g["query"], g["searches"], g["no_results"], g["no_click"], g["tickets"], g["topics"])
+        for g in gaps
+    ] == [
+        ("en", "dns propagation", 1, 0, 1, 1, 0),
+        ("tr", "fatura", 1, 1, 0, 1, 0),
+        ("en", "cpanel quota", 1, 1, 0, 0, 1),
+        ("en", "dns propagaton", 1, 1, 0, 0, 1),
+        ("en", "php version", 2, 0, 2, 0, 0),
+        ("en", "backup", 1, 1, 0, 0, 0),
+        ("en", "mail bounces", 1, 0, 1, 0, 0),
+    ]
+
+
+def test_ask_form_deflections_and_clicks(ask_events):
+    # topic:7 ended K and R; kb:1 A; kb:4 D (Q's click on it was followed by a topic).
+    assert [(r["doc_id"], r["sessions"]) for r in analytics.top_deflecting(PERIOD)] == [
+        ("topic:7", 2), ("kb:1", 1), ("kb:4", 1),
+    ]
+    # Q's click is on the first (only) suggestion of its list; the empty list before it is no list.
+    assert [(r["position"], r["clicks"]) for r in analytics.click_positions(PERIOD)] == [(1, 4), (2, 1)]
+
+
+@time_machine.travel(NOW, tick=False)
+def test_dashboard_shows_topics_apart_from_tickets(client, staff, ask_events):
+    client.force_login(staff)
+    html = client.get(DASHBOARD, CUSTOM).content.decode()
+    assert _stat(html, "deflected") == "5 / 9"
+    assert _stat(html, "tickets") == "4"
+    assert _stat(html, "topics") == "2"
+    assert _stat(html, "zero_results") == "4"
+    summary = client.get(DASHBOARD, {**CUSTOM, "export": "summary"}).content.decode().splitlines()
+    assert "tickets_opened_from_forms,4" in summary and "topics_posted_from_forms,2" in summary
+    weekly = client.get(DASHBOARD, {**CUSTOM, "export": "weekly"}).content.decode().splitlines()
+    assert weekly == ["week_starting,sessions,deflected,rate_pct,tickets,topics", "2026-03-09,9,5,56%,4,2"]
