@@ -1,6 +1,6 @@
 """Our forum views: thin subclasses of machina's views (wired in by forum/board_urls.py) plus the
-actions machina doesn't have: accepted answers, helpful votes, reports, unsubscribe links and
-the staff attention page."""
+actions machina doesn't have: accepted answers, helpful votes, reports, unsubscribe links, the
+staff attention page and the Ask the community form's deflection endpoints."""
 
 from datetime import timedelta
 
@@ -26,13 +26,21 @@ from machina.apps.forum import views as machina_forum_views
 from machina.apps.forum_conversation import views as machina_views
 from machina.apps.forum_member import views as machina_member_views
 from machina.core.db.models import get_model
+from machina.core.loading import get_class
 
 from forum import conf, forms, notifications, services, spam
 from forum.models import PostReport, PostVote
+from search.models import SearchEvent
+from tickets import deflection
 
 Forum = get_model("forum", "Forum")
 Post = get_model("forum_conversation", "Post")
 Topic = get_model("forum_conversation", "Topic")
+PermissionRequiredMixin = get_class("forum_permission.viewmixins", "PermissionRequiredMixin")
+
+ASK_SOURCE = SearchEvent.Source.ASK_FORM
+# Buttons and markers of the ask flow: never part of the draft carried through the step.
+ASK_CONTROLS = frozenset({"csrfmiddlewaretoken", "confirmed", "edit", "js_suggestions", "preview", "solved_doc"})
 
 TOPIC_FILTERS = {
     "solved": gettext_lazy("Solved"),
@@ -177,9 +185,74 @@ class PostingLimitMixin:
             return super().form_valid(post_form, attachment_formset, *args, **kwargs)
 
 
+def ask_urls(forum) -> dict[str, str]:
+    """The ask form's deflection endpoints for a forum (the live panel and the step post there)."""
+    return {
+        "ask_solved_url": reverse("support_forum:ask_solved", kwargs={"forum_pk": forum.pk}),
+        "ask_event_url": reverse("support_forum:ask_event", kwargs={"forum_pk": forum.pk}),
+    }
+
+
 class TopicCreateView(PostingLimitMixin, NoAttachmentsMixin, machina_views.TopicCreateView):
+    """Ask the community: before a topic is created the asker sees answers that may solve it,
+    live while typing (static/tickets/deflect.js) or, without JavaScript, as a "Did one of these
+    answer your question?" step that carries the whole draft; the same flow and events as the
+    Contact support form (tickets/deflection.py, source "ask_form")."""
+
     post_form_class = forms.TopicForm
     posting_action = "topic"
+    step_template_name = "forum_conversation/topic_deflect_step.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(ask_urls(self.get_forum()))
+        context["ask_notices"] = deflection.notices_for_page()
+        return context
+
+    def form_valid(self, post_form, attachment_formset, poll_option_formset=None, **kwargs):
+        if self.preview:
+            return super().form_valid(post_form, attachment_formset, poll_option_formset, **kwargs)
+        if self.request.POST.get("edit"):
+            # Back from the step to the form, everything still filled in.
+            return self.render_to_response(
+                self.get_context_data(
+                    post_form=post_form, attachment_formset=attachment_formset,
+                    poll_option_formset=poll_option_formset, **kwargs,
+                )
+            )
+        data = post_form.cleaned_data
+        text = deflection.deflection_query(data.get("subject", ""), data.get("content", ""))
+        if not self.request.POST.get("js_suggestions") and not self.request.POST.get("confirmed"):
+            found = deflection.step_suggestions(self.request, text, source=ASK_SOURCE)
+            if found is not None:
+                return self.render_step(post_form, attachment_formset, poll_option_formset, *found, **kwargs)
+        # Rate limits and the posting transaction: PostingLimitMixin, as for every topic.
+        response = super().form_valid(post_form, attachment_formset, poll_option_formset, **kwargs)
+        created = getattr(self, "forum_post", None)
+        if created is not None:
+            deflection.record(
+                self.request,
+                SearchEvent.Type.TOPIC_CREATED,
+                source=ASK_SOURCE,
+                query=text,
+                doc_ids=[f"topic:{created.topic_id}"],
+            )
+        return response
+
+    def render_step(self, post_form, attachment_formset, poll_option_formset, hits, notices, **kwargs):
+        # The draft travels as the fields were posted (subject, message, language, poll, ...), so
+        # "Continue" posts exactly what was typed and "Edit" refills the form.
+        draft = [
+            (name, value)
+            for name, values in self.request.POST.lists()
+            if name not in ASK_CONTROLS
+            for value in values
+        ]
+        context = self.get_context_data(
+            post_form=post_form, attachment_formset=attachment_formset,
+            poll_option_formset=poll_option_formset, hits=hits, notices=notices, draft_fields=draft, **kwargs,
+        )
+        return render(self.request, self.step_template_name, context)
 
 
 class TopicUpdateView(NoAttachmentsMixin, machina_views.TopicUpdateView):
@@ -432,3 +505,39 @@ class ResolveReportView(StaffRequiredMixin, View):
             open_report.resolve(request.user)
         messages.success(request, _("Report closed."))
         return HttpResponseRedirect(_safe_next(request, reverse("support_forum:staff_attention")))
+
+
+# --- Ask the community: deflection endpoints ----------------------------------------------------
+
+
+class AskDeflectionMixin(PermissionRequiredMixin):
+    """Only for those who may start a topic in the forum, checked as machina checks its topic form
+    (anonymous visitors without the permission are sent to log in; others get a 403)."""
+
+    http_method_names = ("post",)
+    permission_required = ["can_start_new_topics"]
+
+    def get_controlled_object(self):
+        if not hasattr(self, "forum"):
+            self.forum = get_object_or_404(Forum, pk=self.kwargs["forum_pk"])
+        return self.forum
+
+
+class AskSolvedView(AskDeflectionMixin, View):
+    """"This solved my problem" on the ask form: record the deflection, post nothing, drop the draft."""
+
+    def post(self, request, forum_pk: int):
+        forum = self.get_controlled_object()
+        text = deflection.deflection_query(request.POST.get("subject", ""), request.POST.get("content", ""))
+        deflection.record_solved(request, source=ASK_SOURCE, query=text)
+        messages.success(
+            request, _("Glad you found the answer! Nothing was posted, and your draft has been discarded.")
+        )
+        return HttpResponseRedirect(reverse("forum:forum", kwargs={"slug": forum.slug, "pk": forum.pk}))
+
+
+class AskEventView(AskDeflectionMixin, View):
+    """Events from the ask form's live panel (deflect.js): suggestions shown, one opened."""
+
+    def post(self, request, forum_pk: int):
+        return deflection.live_event(request, source=ASK_SOURCE)
