@@ -182,6 +182,8 @@ class _BlockBuilder:
                 continue
             if not isinstance(child, Tag):
                 continue
+            if self.element(child):
+                continue
             name = child.name.lower()
             if name in _HEADINGS:
                 text = child.get_text(" ", strip=True)
@@ -204,6 +206,10 @@ class _BlockBuilder:
             else:
                 self.skipped_images += len(child.find_all("img"))
                 self.buffer.append(str(child))
+
+    def element(self, tag: Tag) -> bool:
+        """A hook for subclasses: turn `tag` into blocks and return True, or leave it to walk()."""
+        return False
 
     def flush(self):
         if not self.buffer:

@@ -12,15 +12,20 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from html import unescape
+from urllib.parse import unquote, urlsplit
 
 from bs4 import BeautifulSoup
+from django.conf import settings
 from django.db import transaction
+from django.http.request import validate_host
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from machina.core.db.models import get_model
+from wagtail.images import get_image_model
 from wagtail.log_actions import log
-from wagtail.models import Page
+from wagtail.models import Page, Site
 
 from helpcenter.markup import render_markdown
 from kb.importing import SUMMARY_MAX, TITLE_MAX, _BlockBuilder
@@ -42,16 +47,125 @@ SAVED_DRAFT, PUBLISHED, SUBMITTED = "draft", "published", "submitted"
 _SENTENCE_END = re.compile(r"(?<=[.!?。।])\s")
 
 
-def html_to_blocks(html: str) -> list[dict]:
+def html_to_blocks(html: str, image_urls: frozenset[tuple[str, str]] = frozenset()) -> list[dict]:
     """Sanitised HTML to raw StreamField data, with the importer's walker (headings, code, tables,
-    rich-text paragraphs cleaned again by clean_html)."""
-    builder = _BlockBuilder()
+    rich-text paragraphs cleaned again by clean_html). A line that is only a link that was one of
+    the Markdown images `image_urls` (see markdown_image_urls), showing one of our own Wagtail
+    images, becomes an image block."""
+    builder = _PromotionBlocks(image_urls)
     builder.walk(BeautifulSoup(html, "html.parser"))
     return builder.finish()
 
 
 def markdown_to_blocks(text: str) -> list[dict]:
-    return html_to_blocks(str(render_markdown(text or "")))
+    text = text or ""
+    return html_to_blocks(str(render_markdown(text)), image_urls=markdown_image_urls(text))
+
+
+# `![alt](url` in the Markdown: the renderer turns an image into a link showing its alt text (or its
+# URL) (helpcenter.markup), so the (URL, text) pairs tell such a link apart from one written as a link.
+_MARKDOWN_IMAGE = re.compile(r"!\[([^\]\n]*)\]\(\s*<?([^\s)>]+)")
+
+
+def markdown_image_urls(text: str) -> frozenset[tuple[str, str]]:
+    """(URL, link text) of every Markdown image, as the renderer's link for it will read."""
+    pairs = set()
+    for alt, url in _MARKDOWN_IMAGE.findall(text or ""):
+        url = unquote(unescape(url))
+        pairs.add((url, " ".join(unescape(alt).split()) or url))
+    return frozenset(pairs)
+
+
+def own_image(url: str):
+    """The Wagtail image that `url` shows, when it is on our own media (the original file or a
+    rendition under MEDIA_URL, relative or on one of our hosts); else None. Only our database is
+    consulted: a remote URL is never fetched."""
+    parts = urlsplit(url.strip())
+    media = urlsplit(settings.MEDIA_URL)
+    if parts.scheme not in ("", "http", "https"):
+        return None
+    if media.netloc:  # media served from another host (a CDN): the URL must be under it
+        if (parts.netloc or "").lower() != media.netloc.lower():
+            return None
+    elif parts.netloc and not _is_our_host(parts.hostname or ""):
+        return None
+    path = unquote(parts.path)
+    if not media.path or not path.startswith(media.path):
+        return None
+    name = path[len(media.path):]
+    if not name or any(part in ("", ".", "..") for part in name.split("/")):
+        return None
+    image_model = get_image_model()
+    image = image_model.objects.filter(file=name).first()
+    if image is None:
+        rendition = image_model.get_rendition_model().objects.filter(file=name).select_related("image").first()
+        image = rendition.image if rendition else None
+    return image
+
+
+def _is_our_host(host: str) -> bool:
+    # ALLOWED_HOSTS' "*" would make every host ours; the Wagtail sites and the admin base URL
+    # name our hosts even then.
+    patterns = [h for h in settings.ALLOWED_HOSTS if h != "*"]
+    patterns += [site.hostname for site in Site.objects.all()]
+    base = urlsplit(getattr(settings, "WAGTAILADMIN_BASE_URL", "") or "").hostname
+    if base:
+        patterns.append(base)
+    return bool(host) and validate_host(host.lower(), patterns)
+
+
+class _PromotionBlocks(_BlockBuilder):
+    """The importer's walker, plus: in a top-level paragraph, a line (between <br>s) that is only a
+    link that was a Markdown image of one of our own Wagtail images becomes an image block. Images
+    inside lists, tables or sentences, and external images, stay links with their alt text."""
+
+    def __init__(self, image_urls: frozenset[tuple[str, str]]):
+        super().__init__()
+        self.image_urls = image_urls
+
+    def element(self, tag) -> bool:
+        if tag.name.lower() != "p" or not self.image_urls or not tag.find("a"):
+            return False
+        lines: list[list] = [[]]
+        for child in tag.contents:
+            if getattr(child, "name", None) == "br":
+                lines.append([])
+            else:
+                lines[-1].append(child)
+        found = [self._image_block(line) for line in lines]
+        if not any(found):
+            return False
+        text: list[str] = []
+        for line, block in zip(lines, found, strict=True):
+            if block is None:
+                if text and "".join(str(node) for node in line).strip():
+                    text.append("<br>")
+                text.extend(str(node) for node in line)
+                continue
+            if "".join(text).strip():
+                self.buffer.append("<p>" + "".join(text).strip() + "</p>")
+            text = []
+            self.flush()
+            self.blocks.append(block)
+        if "".join(text).strip():
+            self.buffer.append("<p>" + "".join(text).strip() + "</p>")
+        return True
+
+    def _image_block(self, line: list) -> dict | None:
+        nodes = [node for node in line if not (isinstance(node, str) and not node.strip())]
+        if len(nodes) != 1 or getattr(nodes[0], "name", None) != "a":
+            return None
+        link = nodes[0]
+        url = unquote(link.get("href", ""))
+        text = " ".join(link.get_text(" ").split())
+        if (url, unquote(text)) not in self.image_urls and (url, text) not in self.image_urls:
+            return None
+        image = own_image(url)
+        if image is None:
+            return None
+        alt = text if text and unquote(text) != url else image.default_alt_text
+        image_value = {"image": image.pk, "decorative": False, "alt_text": alt[:255]}
+        return {"type": "image", "value": {"image": image_value, "caption": ""}}
 
 
 def topic_language(topic) -> str:

@@ -169,6 +169,64 @@ def test_conversion_keeps_headings_lists_links_code_and_images_as_links(client, 
     assert "code" in types
 
 
+@pytest.fixture
+def wagtail_image(settings, tmp_path):
+    """A Wagtail image with one rendition, files under a temporary MEDIA_ROOT."""
+    from io import BytesIO
+
+    import PIL.Image
+    from django.core.files.images import ImageFile
+    from wagtail.images import get_image_model
+
+    settings.MEDIA_ROOT = tmp_path
+    data = BytesIO()
+    PIL.Image.new("RGB", (320, 200), "navy").save(data, "PNG")
+    image = get_image_model().objects.create(title="MX records in the DNS zone", file=ImageFile(data, name="mx.png"))
+    return image, image.get_rendition("width-200")
+
+
+@pytest.mark.django_db
+def test_own_images_become_image_blocks_and_other_images_stay_links(client, forums, kb_indexes, asker, staff,
+                                                                     wagtail_image):
+    image, rendition = wagtail_image
+    assert image.file.url.startswith("/media/") and rendition.url != image.file.url
+    body = "\n\n".join([
+        "Intro text.",
+        f"![The MX records]({image.file.url})",  # the original, relative URL
+        f"Before the rendition\n![]({rendition.url})\nafter it.",  # a line of its own inside a paragraph
+        f"![On our host](http://testserver{image.file.url})",
+        "![External](https://cdn.example.net/media/mx.png)",  # not ours: never fetched, stays a link
+        "![Missing](/media/original_images/nope.png)",  # our media URL but no such image
+        f"[A plain link to the file]({image.file.url})",  # a link, not an image
+        f"- in a list: ![listed]({image.file.url})",
+    ])
+    topic = forum_services.create_topic(forums["email"], asker, "Where are my MX records?", "Question?", "en")
+    answer = forum_services.create_reply(topic, staff, body)
+    client.force_login(staff)
+    assert submit(client, answer, publish="1").status_code == 302
+    article = ArticlePage.objects.get()
+    blocks = [(b.block_type, b.value) for b in article.body]
+    images = [value for kind, value in blocks if kind == "image"]
+    assert [(v["image"].pk, v["image"].contextual_alt_text) for v in images] == [
+        (image.pk, "The MX records"), (image.pk, "MX records in the DNS zone"), (image.pk, "On our host")
+    ]
+    kinds = [kind for kind, _value in blocks]
+    first_image = kinds.index("image")
+    # Text around the rendition line stays, split before and after the image.
+    paragraphs = [value.source for kind, value in blocks if kind == "paragraph"]
+    assert any("Before the rendition" in p and "after it" not in p for p in paragraphs)
+    assert any(p.startswith("<p>after it.") for p in paragraphs)
+    assert kinds[first_image + 1: first_image + 4] == ["paragraph", "image", "paragraph"]
+    text = "".join(paragraphs)
+    for href in ("https://cdn.example.net/media/mx.png", "/media/original_images/nope.png"):
+        assert f'href="{href}"' in text
+    assert ">A plain link to the file</a>" in text and ">listed</a>" in text
+    # The published page shows the image from our media.
+    client.logout()
+    page = client.get(article.url).content.decode()
+    assert 'alt="The MX records"' in page and "/media/images/mx" in page
+
+
 @pytest.mark.django_db
 def test_locale_comes_from_the_topic_language(client, forums, kb_indexes, asker, answerer, staff):
     topic = forum_services.create_topic(forums["email"], asker, "Post wedi'i golli", "Ble mae fy e-bost?", "cy")
