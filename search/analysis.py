@@ -47,7 +47,7 @@ import snowballstemmer
 from icu4py.breakers import WordBreaker
 from icu4py.locale import Locale
 
-from search.stopwords import STOPWORDS, SYNONYMS
+from search.stopwords import BY_LANGUAGE, STOPWORDS, SYNONYMS, query_stopwords
 
 # Bump when the terms produced for a text change: `search_reindex --quiet-if-fresh` then rebuilds.
 ANALYSIS_VERSION = 3
@@ -349,7 +349,17 @@ class AnalyzedQuery:
         return {prefix for group in self.matching_groups for prefix in group.prefixes}
 
 
-_STOPWORDS = STOPWORDS | {fold(word) for word in STOPWORDS}
+@lru_cache(maxsize=16)
+def _query_stopwords(language: str | None) -> frozenset[str]:
+    words = query_stopwords(language)
+    return words | {fold(word) for word in words}
+
+
+@lru_cache(maxsize=16)
+def _stem_stopwords(language: str) -> frozenset[str]:
+    """Function words of a stemmer's language (and English): `canli` stems to English `can`."""
+    words = BY_LANGUAGE.get(language, STOPWORDS) | BY_LANGUAGE["en"]
+    return words | {fold(word) for word in words}
 
 
 def _query_word_terms(word: str, language: str | None) -> tuple[list[str], list[str]]:
@@ -368,7 +378,7 @@ def _query_word_terms(word: str, language: str | None) -> tuple[list[str], list[
         for stem_language in _script_stemmers(lower):
             for term in _word_terms(lower, stem_language)[1:]:
                 # `canli` stems to English `can`: a stem that is a function word finds only noise.
-                if not (is_stem(term) and term.split("_", 1)[1] in _STOPWORDS):
+                if not (is_stem(term) and term.split("_", 1)[1] in _stem_stopwords(stem_language)):
                     terms.append(term)
     return list(dict.fromkeys(terms)), surfaces
 
@@ -385,6 +395,7 @@ def analyze_query(
     tokens = tokenize(text, language)
     groups: list[QueryGroup] = []
     tokens = tokens[:MAX_QUERY_WORDS]
+    stopwords = _query_stopwords(language)
     for index, token in enumerate(tokens):
         terms, surfaces = _query_word_terms(token.text, language)
         # Both halves of `e-mail` also accept `email`, so the query finds either spelling.
@@ -401,7 +412,7 @@ def analyze_query(
         # Function words, and lone Latin letters (the `e` of `e-mail`, `ebost` covers it), say
         # nothing about what is sought.
         stopword = not prefixes and (
-            any(surface in _STOPWORDS for surface in surfaces) or (len(token.lower) == 1 and token.lower.isascii())
+            any(surface in stopwords for surface in surfaces) or (len(token.lower) == 1 and token.lower.isascii())
         )
         groups.append(QueryGroup(token.text, tuple(terms), prefixes, stopword))
     # The same word typed twice counts once.

@@ -8,6 +8,12 @@ search for "how to"). Documents still index them, so nothing is lost from the in
 Lists are deliberately short (the words questions are built from), lowercased and unfolded; a word
 is checked in its query lowercase form and its folded form. Welsh and Turkish lists include the
 question words of those languages; Lao and Nepali lists hold particles and question words.
+
+Which lists apply depends on the reader's language (`query_stopwords`): its own list, English (the
+language people fall back on whatever page they are on), and of the other lists only words that
+cannot be read as a word of the reader's language because they hold letters outside ASCII
+(`nasıl`, `kodėl`, `कसरी`). A plain ASCII word of another language's list is often an ordinary word
+elsewhere: Turkish `size` ("to you") is the English `size`, Lithuanian `man` ("to me") is `man`.
 """
 
 from __future__ import annotations
@@ -24,7 +30,8 @@ into is isn it its just let me might more most must my no not now of on once onl
 over own please same shall she should so some such than that the their them then there these they
 this those through to too under until up us very via was we were what when where which while who
 whom why will with within without would you your yours
-""")
+ve ll re aren couldn didn doesn hadn hasn haven shouldn wasn weren won wouldn
+""")  # the last line: what is left of "I've", "you'll", "doesn't" once the apostrophe splits them
 
 TURKISH = _words("""
 acaba ama ancak bana ben beni benim bir biz bize bizim bu bunu da daha de diye en gibi hangi hem
@@ -50,6 +57,19 @@ NEPALI = _words("""
 LAO = _words("ແລະ ຂອງ ໃນ ທີ່ ແມ່ນ ກັບ ເປັນ ຈະ ໄດ້ ບໍ່ ຂ້ອຍ ທ່ານ ແນວໃດ ຫຍັງ ນີ້")
 
 STOPWORDS = frozenset(ENGLISH + TURKISH + LITHUANIAN + WELSH + NEPALI + LAO)
+BY_LANGUAGE: dict[str, frozenset[str]] = {
+    "en": frozenset(ENGLISH), "tr": frozenset(TURKISH), "lt": frozenset(LITHUANIAN),
+    "cy": frozenset(WELSH), "ne": frozenset(NEPALI), "lo": frozenset(LAO),
+}
+
+
+def query_stopwords(language: str | None) -> frozenset[str]:
+    """The function words left out of a query read in `language` (every list when unknown)."""
+    own = BY_LANGUAGE.get(language or "")
+    if own is None:
+        return STOPWORDS
+    foreign = (word for words in BY_LANGUAGE.values() for word in words if not word.isascii())
+    return own | BY_LANGUAGE["en"] | frozenset(foreign)
 
 
 # Query-side synonyms: abbreviations and true synonyms of help-center vocabulary. A query word also

@@ -213,3 +213,26 @@ def test_highlight_matches_find_the_matching_words():
     text = "Canlı sohbet: müşterilerimiz için bilgi bankası"
     query = analyze_query("canli musteri", "en")
     assert [t.text for t in iter_matches(text, "tr", query)] == ["Canlı", "müşterilerimiz"]
+
+
+def _content_words(query: str, language: str | None) -> list[str]:
+    return [group.word for group in analyze_query(query, language).matching_groups]
+
+
+def test_function_words_depend_on_the_readers_language():
+    # Turkish `size` ("to you") is an ordinary English word; Lithuanian `man` ("to me") too.
+    assert _content_words("show mail size per man page", "en") == ["show", "mail", "size", "per", "man", "page"]
+    assert _content_words("size nasıl yardımcı olabilirim", "tr") == ["yardımcı", "olabilirim"]
+    # Function words of other languages that cannot be English words still go; English ones always.
+    assert _content_words("nasıl reset password", "en") == ["reset", "password"]
+    assert _content_words("how to sıfırla şifre", "tr") == ["sıfırla", "şifre"]
+    # Without a known language every list applies.
+    assert "size" not in _content_words("mail size", None)
+
+
+def test_contraction_fragments_are_function_words():
+    assert _content_words("I've lost mail and it doesn't come back", "en") == ["lost", "mail", "come", "back"]
+
+
+def test_a_stem_that_is_only_a_function_word_elsewhere_still_matches():
+    assert finds("Mail size limits", "en", "mail sizes", "en")
