@@ -2,6 +2,7 @@
 
 import pytest
 from django.contrib.auth.models import Group
+from django.core.cache import cache
 
 from accounts import roles
 from tests.factories import UserFactory
@@ -15,6 +16,24 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
     with django_db_blocker.unblock():
         call_command("createcachetable", verbosity=0)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache(request):
+    """Rate limits, view counters and search state live in the database cache, which some
+    backends keep outside the test transaction: every test with database access starts and
+    ends with an empty cache. Tests without database access cannot reach the cache anyway."""
+    names = set(request.fixturenames)
+    if "transactional_db" in names or "live_server" in names:
+        request.getfixturevalue("transactional_db")
+    elif "db" in names or request.node.get_closest_marker("django_db"):
+        request.getfixturevalue("db")
+    else:
+        yield
+        return
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture

@@ -4,28 +4,12 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import Group
-from django.core.cache import cache
-from django.core.management import call_command
 from django.utils import timezone, translation
 
 from accounts import roles
 from forum import demo, permissions
 from tests.factories import UserFactory
 from tests.forum.factories import make_reply, make_topic
-
-
-@pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):
-    """Rate limits live in the database cache: the test database needs its table."""
-    with django_db_blocker.unblock():
-        call_command("createcachetable", verbosity=0)
-
-
-@pytest.fixture(autouse=True)
-def _fresh_rate_limits(db):
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture(autouse=True)

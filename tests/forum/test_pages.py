@@ -95,7 +95,7 @@ def test_our_views_are_wired_into_machinas_urls(email_forum, customer):
         assert resolve(url).func.view_class is view_class, url
 
 
-def test_machina_search_sends_visitors_to_our_search(client):
+def test_machina_search_sends_visitors_to_our_search(client, db):
     response = client.get(reverse("forum_search:search") + "?q=dns")
     assert response.status_code == 302
     assert response["Location"] == reverse("search:search") + "?q=dns"

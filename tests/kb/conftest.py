@@ -1,16 +1,7 @@
 import pytest
-from django.core.cache import cache
 
 from kb.setup import ensure_kb_indexes
 from tests.kb.factories import make_article, make_category
-
-
-@pytest.fixture(autouse=True)
-def _clear_cache(db):
-    # The cache is the shared database cache: counters and rate limits must not leak between tests.
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture
