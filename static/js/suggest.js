@@ -27,7 +27,8 @@
   var MIN_CHARS = 2;
   var counter = 0;
 
-  function t(text) { return typeof window.gettext === "function" ? window.gettext(text) : text; }
+  // Named gettext so that makemessages -d djangojs finds the strings.
+  var gettext = typeof window.gettext === "function" ? window.gettext : function (text) { return text; };
   function format(text, values) {
     return typeof window.interpolate === "function" ? window.interpolate(text, values, true)
       : text.replace(/%\((\w+)\)s/g, function (_, key) { return values[key]; });
@@ -62,8 +63,8 @@
       }
     }
     listbox.setAttribute("role", "listbox");
-    var label = field.labels && field.labels.length ? field.labels[0].textContent.trim() : t("Search the help center");
-    listbox.setAttribute("aria-label", format(t("Suggestions: %(label)s"), { label: label }));
+    var label = field.labels && field.labels.length ? field.labels[0].textContent.trim() : gettext("Search the help center");
+    listbox.setAttribute("aria-label", format(gettext("Suggestions: %(label)s"), { label: label }));
     this.listbox = listbox;
 
     this.status = document.createElement("div");
@@ -171,12 +172,12 @@
       var meta = document.createElement("span");
       meta.className = "suggest-meta";
       var kind = document.createElement("span");
-      kind.textContent = result.kind === "article" ? t("Article") : t("Forum topic");
+      kind.textContent = result.kind === "article" ? gettext("Article") : gettext("Forum topic");
       meta.appendChild(kind);
       if (result.solved) {
         var solved = document.createElement("span");
         solved.className = "tag tag-solved";
-        solved.textContent = t("Solved");
+        solved.textContent = gettext("Solved");
         meta.appendChild(solved);
       }
       option.appendChild(meta);
@@ -198,20 +199,20 @@
       all.setAttribute("role", "option");
       all.setAttribute("aria-selected", "false");
       all.setAttribute("data-index", String(results.length));
-      all.textContent = format(t("See all results for “%(query)s”"), { query: query.trim() });
+      all.textContent = format(gettext("See all results for “%(query)s”"), { query: query.trim() });
       listbox.appendChild(all);
     }
 
     if (results.length) {
       this.open();
       this.status.textContent = format(
-        results.length === 1 ? t("%(count)s suggestion. Use the up and down arrows to choose.")
-          : t("%(count)s suggestions. Use the up and down arrows to choose."),
+        results.length === 1 ? gettext("%(count)s suggestion. Use the up and down arrows to choose.")
+          : gettext("%(count)s suggestions. Use the up and down arrows to choose."),
         { count: results.length });
       this.field.dispatchEvent(new CustomEvent("suggest:shown", { bubbles: true, detail: { query: query, results: results } }));
     } else {
       this.close();
-      this.status.textContent = t("No suggestions.");
+      this.status.textContent = gettext("No suggestions.");
     }
   };
 

@@ -32,7 +32,8 @@
   var DESCRIPTION_CHARS = 200;
   var LIMIT = 5;
 
-  function t(text) { return typeof window.gettext === "function" ? window.gettext(text) : text; }
+  // Named gettext so that makemessages -d djangojs finds the strings.
+  var gettext = typeof window.gettext === "function" ? window.gettext : function (text) { return text; };
 
   function init(panel) {
     var form = document.getElementById(panel.getAttribute("data-form") || "");
@@ -123,7 +124,7 @@
 
         var kind = document.createElement("span");
         kind.className = "deflect-kind";
-        kind.textContent = result.kind === "article" ? t("Article") : t("Solved community thread");
+        kind.textContent = result.kind === "article" ? gettext("Article") : gettext("Solved community thread");
         item.appendChild(kind);
 
         if (result.snippet) {
@@ -138,7 +139,7 @@
         var solved = document.createElement("button");
         solved.type = "button";
         solved.className = "button button-secondary small-button";
-        solved.textContent = t("This solved my problem");
+        solved.textContent = gettext("This solved my problem");
         solved.addEventListener("click", function () { submitSolved(result.id); });
         item.appendChild(solved);
 
