@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE ?= helpcenter.settings.dev
 
-.PHONY: run test install install-dev migrate demo messages lint e2e serve clean
+.PHONY: run test install install-dev migrate demo messages makemessages lint e2e serve clean
 
 $(VENV)/bin/activate:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found; set PYTHON=/path/to/python3.11"; exit 1; }
@@ -29,6 +29,11 @@ install-dev: $(VENV)/.installed-dev
 
 messages: install
 	$(PY) manage.py i18n_compile
+
+# Update the catalogues from the code (needs GNU gettext); the same ignore list as tests/test_i18n.py.
+makemessages: install
+	for domain in django djangojs; do $(PY) manage.py makemessages -d $$domain -l ne -l cy -l lo -l tr -l lt \
+	  --ignore=.venv --ignore=tests --ignore=bench --ignore=staticfiles --ignore=var --ignore=test-results --ignore=docker; done
 
 migrate: install messages
 	$(PY) manage.py migrate --noinput
