@@ -232,6 +232,9 @@ SUPPORT_EMAIL = env("SUPPORT_EMAIL", "support@example.com")
 
 # --- Wagtail -------------------------------------------------------------------------
 WAGTAIL_SITE_NAME = "Helpcenter"
+# No Gravatar: the admin would send a hash of every staff e-mail address to a third party (and
+# show a broken image on hosts without outbound access).
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
 WAGTAILADMIN_BASE_URL = env("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAIL_ENABLE_UPDATE_CHECK = False
