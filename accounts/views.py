@@ -22,10 +22,10 @@ from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language, gettext
 from django.views.generic import FormView
-from helpcenter.ratelimit import Limit, hit, is_limited
 
 from accounts import roles
 from accounts.forms import LoginForm, ProfileForm, SignupForm
+from helpcenter.ratelimit import Limit, hit, is_limited
 from home.language import (
     LANGUAGE_CODES,
     language_home_url,

@@ -18,14 +18,14 @@ class TicketForm(forms.ModelForm):
     class Meta:
         model = Ticket
         fields = ("subject", "description", "severity", "product", "language")
-        labels = {  # noqa: RUF012 (Django reads Meta once, at class creation)
+        labels = {
             "subject": _("Subject"),
             "description": _("Describe the problem"),
             "severity": _("How urgent is it?"),
             "product": _("Product or domain"),
             "language": _("Language for our reply"),
         }
-        help_texts = {  # noqa: RUF012
+        help_texts = {
             "subject": _("One line, e.g. “Mail to gmail.com bounces since this morning”."),
             "description": _(
                 "What you did, what you expected, what happened instead, and any error message. "
@@ -34,7 +34,7 @@ class TicketForm(forms.ModelForm):
             "severity": _("Critical is for a site or mailbox that is down."),
             "product": _("The domain, hosting plan or mailbox this is about (optional)."),
         }
-        widgets = {  # noqa: RUF012
+        widgets = {
             "subject": forms.TextInput(attrs={"autocomplete": "off", "maxlength": 200}),
             "description": forms.Textarea(attrs={"rows": 8}),
             "severity": forms.RadioSelect,

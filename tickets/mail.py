@@ -90,7 +90,7 @@ def deliver(pk: int) -> str:
     )
     try:
         message.send(fail_silently=False)
-    except Exception as exc:  # noqa: BLE001 (any mail server failure: keep the row, retry later)
+    except Exception as exc:  # any mail server failure: keep the row, retry later
         row.attempts += 1
         row.last_error = f"{exc.__class__.__name__}: {exc}"[:2000]
         row.next_attempt_at = now + backoff(row.attempts)

@@ -14,8 +14,8 @@ from django.utils import timezone
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
-from helpcenter.markup import render_markdown
 
+from helpcenter.markup import render_markdown
 from tickets.permissions import is_support_staff
 
 REFERENCE_PREFIX = "HC-"
@@ -230,6 +230,11 @@ class Ticket(models.Model):
             self.awaiting_staff_since = self.created_at
         super().save(*args, **kwargs)
 
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("tickets:detail", kwargs={"reference": self.reference})
+
     # --- identity -------------------------------------------------------------------
     @property
     def reference(self) -> str:
@@ -237,11 +242,6 @@ class Ticket(models.Model):
         if self.pk is None:
             return ""
         return f"{REFERENCE_PREFIX}{self.pk:06d}"
-
-    def get_absolute_url(self) -> str:
-        from django.urls import reverse
-
-        return reverse("tickets:detail", kwargs={"reference": self.reference})
 
     @property
     def severity_label(self) -> str:
