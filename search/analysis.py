@@ -362,6 +362,19 @@ def _stem_stopwords(language: str) -> frozenset[str]:
     return words | {fold(word) for word in words}
 
 
+def word_term_sets(text: str, language: str | None) -> list[tuple[frozenset[str], bool]]:
+    """(index terms, is a content word) for each word of a short text such as a title, in order;
+    content words are those a query in `language` would keep (see `query_stopwords`)."""
+    stopwords = _query_stopwords(language)
+    words = []
+    for token in tokenize(normalize(text), language):
+        terms = frozenset(_word_terms(token.lower, language) + ((token.joined,) if token.joined else ()))
+        content = not (token.lower in stopwords or fold(token.lower) in stopwords
+                       or (len(token.lower) == 1 and token.lower.isascii()))
+        words.append((terms, content))
+    return words
+
+
 def _query_word_terms(word: str, language: str | None) -> tuple[list[str], list[str]]:
     """Alternatives for one typed word: (all terms, surface forms usable as prefixes)."""
     lowers = [lowercase(word, language)]

@@ -18,9 +18,14 @@ RANKING_DEFAULTS: dict[str, float] = {
     "keywords_weight": 2.0,  # KB tags
     "body_weight": 0.3,  # answers are long and wander; titles and tags say what a page is about
     "stem_weight": 0.5,  # a word matching only by its stem counts this much of an exact match
-    # The best rerank_window matches are re-scored: * (1 + title_coverage_boost * share of the
-    # query's words found in the title).
+    # The best rerank_window matches are re-scored (BaseSearchBackend.rerank):
+    # * (1 + title_coverage_boost * share of the query's words found in the title)
+    # * (1 + title_precision_boost * share of the title's content words that are query words)
+    # * (1 + document_coverage_boost * share of the query's words found anywhere in the document;
+    #   search only: suggest already lists documents holding every word first).
     "title_coverage_boost": 1.0,
+    "title_precision_boost": 0.5,
+    "document_coverage_boost": 0.5,
     "rerank_window": 50,
     # Multiplicative boosts applied to the BM25 score.
     "article_boost": 1.5,  # curated KB articles over forum threads

@@ -33,7 +33,7 @@ from search.analysis import (
     ANALYSIS_VERSION,
     AnalyzedQuery,
     analyze_query,
-    document_terms,
+    word_term_sets,
 )
 from search.documents import SearchDocument
 from search.highlight import SNIPPET_CHARS, highlight, snippet
@@ -178,21 +178,42 @@ class BaseSearchBackend:
         return hit
 
     @staticmethod
-    def rerank(rows: list[tuple[int, float]], titles: dict, analyzed: AnalyzedQuery) -> list[tuple[int, float]]:
-        """Re-score the best rows by title coverage: score * (1 + title_coverage_boost * share of
-        the query's words found in the title). BM25 alone lets one rare word outweigh a title that
-        restates the whole question; customers' questions are paraphrases of titles."""
-        boost = conf.ranking()["title_coverage_boost"]
+    def rerank(rows: list[tuple[int, float]], titles: dict, analyzed: AnalyzedQuery,
+               matched: dict | None = None) -> list[tuple[int, float]]:
+        """Re-score the best rows by how well the document fits the whole question:
+
+            score * (1 + title_coverage_boost * share of the query's words found in the title)
+                  * (1 + title_precision_boost * share of the title's content words that are query words)
+                  * (1 + document_coverage_boost * share of the query's words the document holds)
+
+        BM25 alone lets one rare word outweigh a title that restates the whole question, and a long
+        title that mentions a query word in passing counts like a short one about it; customers'
+        questions are paraphrases of titles. `matched` (row -> number of the query's words found
+        anywhere in the document) comes from the backend; without it the last factor is left out.
+        """
+        r = conf.ranking()
+        coverage, precision = r["title_coverage_boost"], r["title_precision_boost"]
+        anywhere = r["document_coverage_boost"] if matched is not None else 0.0
         groups = analyzed.matching_groups
-        if not boost or not groups:
+        if not (coverage or precision or anywhere) or not groups:
             return rows
+
+        def holds(terms: frozenset[str], group) -> bool:
+            return bool(terms.intersection(group.terms)) or bool(
+                group.prefixes and any(t.startswith(group.prefixes) for t in terms))
+
         rescored = []
         for position, (pk, score) in enumerate(rows):
             title, language = titles.get(pk, ("", None))
-            terms = set(document_terms(title, language))
-            covered = sum(1 for group in groups if terms.intersection(group.terms) or (
-                group.prefixes and any(t.startswith(group.prefixes) for t in terms)))
-            rescored.append((score * (1 + boost * covered / len(groups)), -position, pk))
+            words = word_term_sets(title, language)
+            title_terms = frozenset().union(*(terms for terms, _content in words))
+            covered = sum(1 for group in groups if holds(title_terms, group))
+            content = [terms for terms, is_content in words if is_content]
+            on_topic = sum(1 for terms in content if any(holds(terms, group) for group in groups))
+            factor = (1 + coverage * covered / len(groups)) * (1 + precision * on_topic / max(len(content), 1))
+            if anywhere:
+                factor *= 1 + anywhere * min(matched.get(pk, 0), len(groups)) / len(groups)
+            rescored.append((score * factor, -position, pk))
         rescored.sort(reverse=True)
         return [(pk, score) for score, _position, pk in rescored]
 

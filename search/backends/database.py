@@ -461,12 +461,44 @@ class DatabaseSearchBackend(BaseSearchBackend):
                 [pk for pk, _ in rows],
             )
             titles = {pk: (title, language) for pk, title, language in cursor.fetchall()}
-        rows = self.rerank(rows, titles, analyzed)
+        matched = None
+        if count and rows and conf.ranking()["document_coverage_boost"]:
+            matched = self._matched_groups(cursor, [pk for pk, _ in rows], corpus.groups)
+        rows = self.rerank(rows, titles, analyzed, matched)
         page = rows[offset:offset + limit]
         if offset + limit > window and total > window:
             more, _total = self._rank(cursor, query, plan, corpus, offset + limit - window, window, count)
             page += more
         return page, total
+
+    def _matched_groups(self, cursor, ids: list[int], groups: tuple[QueryGroup, ...]) -> dict[int, int]:
+        """How many of the query's words each of the rows `ids` holds, in any field. Looked up for
+        the rerank window only (a few dozen rows), so it costs the same on any index size."""
+        groups = tuple(g for g in groups if g.terms or g.prefixes)
+        if not groups:
+            return {}
+        if self.vendor == "postgresql":
+            placeholders = ", ".join(["%s"] * len(ids))
+            # Prefixes were expanded into terms by _pg_expand.
+            pairs = [(term, index) for index, group in enumerate(groups) for term in group.terms]
+            cursor.execute(
+                "SELECT d.id, count(DISTINCT g.i) FROM search_document d "
+                "JOIN unnest(%s::text[], %s::int[]) AS g(term, i) ON jsonb_exists(d.tf, g.term) "
+                f"WHERE d.id IN ({placeholders}) GROUP BY d.id",
+                [[t for t, _ in pairs], [i for _, i in pairs], *ids],
+            )
+            return dict(cursor.fetchall())
+        # One walk of each word's posting list over the rows' rowid range: FTS5 uses a MATCH with a
+        # rowid range, but not a MATCH with a list of rowids, which re-runs the MATCH per rowid.
+        counts: Counter[int] = Counter()
+        wanted = set(ids)
+        for group in groups:
+            cursor.execute(
+                "SELECT rowid FROM search_fts WHERE search_fts MATCH %s AND rowid >= %s AND rowid <= %s",
+                [_fts5_group(group), min(ids), max(ids)],
+            )
+            counts.update(pk for (pk,) in cursor.fetchall() if pk in wanted)
+        return dict(counts)
 
     def _partition_size(self, cursor, language: str | None, doc_count: int) -> int:
         """Documents in the reader's language, the yardstick for "common word": an index in six
@@ -500,7 +532,11 @@ class DatabaseSearchBackend(BaseSearchBackend):
             cursor.execute("SELECT term, df FROM search_term WHERE term = ANY(%s)", [terms])
             frequencies = dict(cursor.fetchall())
             avgdl = (total_length / doc_count) if doc_count else 1.0
-            return Corpus(_present_terms(groups, frequencies), frequencies, doc_count, avgdl)
+            # A prefix nothing in the index completes matches nothing, like an unknown word (an
+            # empty alternative list would also make the tsquery invalid).
+            present = tuple(g if g.terms else QueryGroup(g.word, (), (), g.stopword)
+                            for g in _present_terms(groups, frequencies))
+            return Corpus(present, frequencies, doc_count, avgdl)
         terms = sorted({term for group in groups for term in group.terms})
         # fts5vocab counts a word's documents by walking its whole posting list: milliseconds for
         # common words on every keystroke. Planning only needs an approximate count, so positive
