@@ -191,3 +191,16 @@ def test_queued_posts_stay_hidden_on_the_members_post_list(client, question, new
     assert b"totally legit shop" in client.get(url).content
     client.force_login(moderator)
     assert b"totally legit shop" in client.get(url).content
+
+
+@pytest.mark.parametrize("lang", ["ne", "cy", "lo", "tr", "lt"])
+def test_machinas_own_form_labels_are_translated(client, email_forum, customer, lang):
+    """machina ships no catalogue for most of our languages: its labels come from ours."""
+    client.force_login(customer)
+    with translation.override(lang):
+        url = reverse("forum_conversation:topic_create", kwargs={"forum_slug": email_forum.slug, "forum_pk": email_forum.pk})
+        expected = translation.gettext("Attach a signature")
+    html = client.get(url).content.decode()
+    assert url.startswith(f"/{lang}/")
+    assert expected != "Attach a signature"
+    assert expected in html and "Attach a signature" not in html
