@@ -472,8 +472,9 @@ class DatabaseSearchBackend(BaseSearchBackend):
         return page, total
 
     def _matched_groups(self, cursor, ids: list[int], groups: tuple[QueryGroup, ...]) -> dict[int, int]:
-        """How many of the query's words each of the rows `ids` holds, in any field. Looked up for
-        the rerank window only (a few dozen rows), so it costs the same on any index size."""
+        """How many of the query's words each of the rows `ids` holds, in any field, for the rerank
+        window only. PostgreSQL reads those rows' `tf` keys; FTS5 walks each word's posting list
+        over the rows' rowid range without scoring, cheaper than the ranking query's own walk."""
         groups = tuple(g for g in groups if g.terms or g.prefixes)
         if not groups:
             return {}
