@@ -107,3 +107,18 @@ def test_article_in_lao_and_nepali_uses_local_fonts(kb_site, live_server, page, 
     assert loaded >= 1, f"{family} was not loaded: the text would fall back to boxes or a system font"
     assert page.evaluate("([family, sample]) => document.fonts.check(`16px \"${family}\"`, sample)", [family, sample])
     screenshot(page, f"kb-article-{lang}")
+
+
+@pytest.mark.parametrize("lang,family", [("lo", "Noto Sans Lao"), ("ne", "Noto Sans Devanagari")])
+def test_lao_and_nepali_names_on_an_english_page_use_their_fonts(kb_site, live_server, page, screenshot, lang, family):
+    """The language links in the footer: Chromium would otherwise draw the system font's boxes."""
+    page.goto(live_server.url + "/en/")
+    link = page.locator(f"footer a[lang='{lang}']")
+    expect(link).to_be_visible()
+    assert link.evaluate("(el) => getComputedStyle(el).fontFamily").replace('"', "").startswith(family)
+    page.evaluate("document.fonts.ready")
+    assert page.evaluate(
+        "(family) => [...document.fonts].some(f => f.family.replace(/\"/g, '') === family && f.status === 'loaded')",
+        family,
+    ), f"{family} was not loaded for the {lang} link"
+    screenshot(page, f"home-en-footer-{lang}")
