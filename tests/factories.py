@@ -14,4 +14,5 @@ class UserFactory(factory.django.DjangoModelFactory):
     username = factory.Sequence(lambda n: f"user{n}")
     email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
     display_name = factory.LazyAttribute(lambda u: u.username.replace("_", " ").title())
-    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+    # Hashed when the user is built: no second save after creation.
+    password = factory.django.Password(PASSWORD)
