@@ -83,6 +83,8 @@ def main() -> None:
     parser.add_argument("--json", type=Path, help="also write the results here")
     parser.add_argument("--keep", action="store_true",
                         help="measure the database left by the previous run as it is (no generation)")
+    parser.add_argument("--ranking", nargs="*", default=[],
+                        help="SEARCH_RANKING overrides, key=value (to compare settings side by side with --keep)")
     args = parser.parse_args()
     work = _django.setup("latency", args.workdir, fresh=not args.keep)
 
@@ -95,6 +97,7 @@ def main() -> None:
     from search.models import IndexedDocument, OutboxEntry, SearchEvent
 
     settings.SEARCH_APPLY_IMMEDIATELY = False
+    settings.SEARCH_RANKING = {key: float(value) for key, value in (item.split("=", 1) for item in args.ranking)}
     generator = corpus.Generator()
     rng = random.Random(corpus.SEED)
     results = []

@@ -769,12 +769,15 @@ class DatabaseSearchBackend(BaseSearchBackend):
             terms = sorted({t for g in plan.groups for t in g.terms if t in corpus.frequencies})
             idfs = [_idf(corpus.doc_count, corpus.frequencies[t]) for t in terms]
             boost_sql, boost_params = self._boost_sql(query.language)
+            # As on SQLite, a huge match set is ranked over its `cap` most recently indexed rows only:
+            # reading every match's jsonb term map costs time in proportion to the matches.
+            cap_sql = f"ORDER BY d.id DESC LIMIT {int(plan.cap)}" if plan.cap else ""
             cursor.execute(
                 # BM25 as FTS5 computes it: sum over query terms of
                 # idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * length / avgdl)), tf weighted by field.
                 "WITH q(term, idf) AS (SELECT * FROM unnest(%s::text[], %s::float8[])), "
-                f"m AS MATERIALIZED (SELECT d.id, d.length, d.tf, {boost_sql} AS boost FROM search_document d "
-                f"  WHERE d.tsv @@ %s::tsquery AND {filter_sql}), "
+                f"m AS MATERIALIZED (SELECT d.id, d.length, (d.tf || '{{}}'::jsonb) AS tf, {boost_sql} AS boost FROM search_document d "
+                f"  WHERE d.tsv @@ %s::tsquery AND {filter_sql} {cap_sql}), "
                 "s AS (SELECT m.id, m.boost * SUM(q.idf * x.tf * %s / (x.tf + %s * (%s + %s * m.length / %s))) "
                 f"  AS score FROM m CROSS JOIN q CROSS JOIN LATERAL (SELECT {weighted_tf} AS tf) AS x "
                 "  WHERE x.tf > 0 GROUP BY m.id, m.boost) "
