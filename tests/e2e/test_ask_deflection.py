@@ -13,7 +13,8 @@ from machina.core.db.models import get_model
 from forum import demo, permissions
 from search import outbox
 from search.models import SearchEvent
-from tests.factories import PASSWORD, UserFactory
+from tests.e2e.journeys import log_in
+from tests.factories import UserFactory
 from tests.kb.factories import make_article
 
 Topic = get_model("forum_conversation", "Topic")
@@ -52,11 +53,7 @@ def wait_for(condition, seconds: float = 10.0):
 def test_ask_the_community_deflects(live_server, page, screenshot, ask_data):
     forum, article, asker = ask_data
     base = live_server.url
-    page.goto(f"{base}/en/accounts/login/")
-    page.fill("input[name=username]", asker.username)
-    page.fill("input[name=password]", PASSWORD)
-    page.locator("main form button[type=submit]").first.click()
-    page.wait_for_load_state()
+    log_in(page, base, asker.username)
 
     page.goto(f"{base}/en/community/forum/{forum.slug}-{forum.pk}/")
     page.get_by_role("link", name="Ask a question").click()

@@ -9,7 +9,8 @@ from django.contrib.auth.models import Group
 
 from accounts import roles
 from search import outbox
-from tests.factories import PASSWORD, UserFactory
+from tests.e2e.journeys import log_in
+from tests.factories import UserFactory
 from tests.kb.factories import make_article
 from tickets.models import Ticket
 
@@ -45,14 +46,6 @@ def journey_data(wagtail_root, site_pages):
     for user, group in ((first, roles.CUSTOMERS), (second, roles.CUSTOMERS), (agent, roles.SUPPORT_STAFF)):
         user.groups.add(Group.objects.get(name=group))
     return article, first, second, agent
-
-
-def log_in(page, base_url: str, username: str) -> None:
-    page.goto(f"{base_url}/en/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.locator("main form button[type=submit], main form input[type=submit]").first.click()
-    page.wait_for_load_state()
 
 
 def type_question(page, base_url: str, subject: str, description: str) -> None:

@@ -11,7 +11,8 @@ from playwright.sync_api import expect
 from forum import demo, permissions
 from forum.models import TopicInfo
 from home.site_setup import ensure_home_pages
-from tests.factories import PASSWORD, UserFactory
+from tests.e2e.journeys import log_in_new_context
+from tests.factories import UserFactory
 
 
 @pytest.fixture
@@ -25,24 +26,12 @@ def community(transactional_db):
     return forums["email"], asker, helper
 
 
-def login(browser, base: str, username: str):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    page.goto(base + "/en/accounts/login/")
-    page.locator("input[name=username]").fill(username)
-    page.locator("input[name=password]").fill(PASSWORD)
-    page.locator("main form button[type=submit]").first.click()
-    expect(page.locator("header")).to_contain_text(re.compile("Log out", re.I))
-    return page
-
-
 def test_ask_answer_mark_solved(community, live_server, browser, screenshot):
     email_forum, _asker, _helper = community
     base = live_server.url
     subject = "Webmail login loops back to the login page"
 
-    asker = login(browser, base, "asker")
+    asker = log_in_new_context(browser, base, "asker")
     asker.goto(f"{base}/en/community/forum/{email_forum.slug}-{email_forum.pk}/")
     asker.get_by_role("link", name="Ask a question").click()
     asker.locator("#id_subject").fill(subject)
@@ -52,7 +41,7 @@ def test_ask_answer_mark_solved(community, live_server, browser, screenshot):
     expect(asker.locator("h1")).to_have_text(subject)
     topic_url = asker.url
 
-    helper = login(browser, base, "helper")
+    helper = log_in_new_context(browser, base, "helper")
     helper.goto(topic_url)
     helper.locator("#quick-reply-content").fill("Clear the cookies for the webmail domain, then log in again.")
     helper.get_by_role("button", name="Post your answer").click()

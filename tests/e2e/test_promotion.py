@@ -20,7 +20,8 @@ from kb.models import ArticlePage, PromotedAnswer
 from kb.setup import ensure_kb_indexes
 from search import outbox
 from search.models import OutboxEntry
-from tests.factories import PASSWORD, UserFactory
+from tests.e2e.journeys import log_in_new_context
+from tests.factories import UserFactory
 from tests.kb.factories import make_category
 
 QUESTION = "Mail still arrives at the old server"
@@ -63,18 +64,6 @@ def solved_topic(transactional_db, settings):
     return topic, answer, suggested, chosen
 
 
-def login(browser, base: str, username: str):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    page.goto(base + "/en/accounts/login/")
-    page.locator("input[name=username]").fill(username)
-    page.locator("input[name=password]").fill(PASSWORD)
-    page.locator("main form button[type=submit]").first.click()
-    expect(page.locator("header")).to_contain_text(re.compile("Log out", re.I))
-    return page
-
-
 def test_agent_promotes_an_accepted_answer_and_a_customer_finds_the_article_first(
     solved_topic, live_server, browser, screenshot, settings
 ):
@@ -85,7 +74,7 @@ def test_agent_promotes_an_accepted_answer_and_a_customer_finds_the_article_firs
     settings.SEARCH_APPLY_IMMEDIATELY = False
 
     # --- The agent promotes the accepted answer -------------------------------------------------
-    agent = login(browser, base, "agent")
+    agent = log_in_new_context(browser, base, "agent")
     agent.goto(f"{base}/en/community/forum/{topic.forum.slug}-{topic.forum_id}/")
     agent.get_by_role("link", name=QUESTION).click()
     expect(agent.locator("h1")).to_have_text(QUESTION)
@@ -132,7 +121,7 @@ def test_agent_promotes_an_accepted_answer_and_a_customer_finds_the_article_firs
     assert not OutboxEntry.objects.exists()
 
     # --- A customer types the question ----------------------------------------------------------
-    customer = login(browser, base, "casey")
+    customer = log_in_new_context(browser, base, "casey")
     try:
         customer.goto(f"{base}/en/community/")  # the home page has its own box; others the header's
         box = customer.locator("#header-q")
