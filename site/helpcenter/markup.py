@@ -7,11 +7,13 @@ URL schemes, whatever Markdown produced. Cleaning twice gives
 the same output as cleaning once.
 """
 
+import html as html_module
 import re
 from functools import lru_cache
 
 import bleach
 import markdown
+from django.utils.html import strip_tags
 from django.utils.safestring import SafeString, mark_safe
 from markdown.treeprocessors import Treeprocessor
 
@@ -103,3 +105,17 @@ def render_markdown(text: str | None) -> SafeString:
         return mark_safe("")
     text = text[:MAX_INPUT_CHARS].replace("\x00", "")
     return mark_safe(clean_html(_markdown_to_html(text)))
+
+
+def plain_text(html: str | None) -> str:
+    """The readable text of rendered HTML, as a plain (unsafe) string.
+
+    For user content that goes into an attribute, `<title>` or a meta tag: `striptags` keeps
+    rendered HTML marked safe, so a `"` in a post would end the attribute. Here tags are removed,
+    entities decoded, and the result is an ordinary string that autoescaping escapes for its
+    context.
+    """
+    if not html:
+        return ""
+    text = html_module.unescape(strip_tags(str(html)))
+    return " ".join(text.split())

@@ -122,6 +122,7 @@ TEMPLATES = [
                 "machina.core.context_processors.metadata",
                 "home.context_processors.site_chrome",
             ],
+            "builtins": ["helpcenter.template_filters"],
         },
     },
 ]
