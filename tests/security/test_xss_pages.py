@@ -13,7 +13,7 @@ from machina.core.db.models import get_model
 
 from helpcenter import markup
 from tests.forum.factories import make_topic
-from tests.security.html_safety import BAD_SCHEMES, URL_ATTRIBUTES, _IGNORED_IN_SCHEME, _Collector, load_corpus
+from tests.security.html_safety import _IGNORED_IN_SCHEME, BAD_SCHEMES, URL_ATTRIBUTES, _Collector, load_corpus
 from tickets import services as ticket_services
 
 Post = get_model("forum_conversation", "Post")
