@@ -94,6 +94,16 @@ def can_read(user, forum) -> bool:
     return has_forum_perm(user, forum, "can_read_forum")
 
 
+def can_see_topic(user, topic) -> bool:
+    """Readers of the forum see approved topics; a topic awaiting moderation (or disapproved)
+    exists only for its author and the forum's moderators."""
+    if not can_read(user, topic.forum):
+        return False
+    if topic.approved:
+        return True
+    return user.is_authenticated and (topic.poster_id == user.pk or is_forum_moderator(user, topic.forum))
+
+
 def is_reply(post) -> bool:
     """Not the topic's first post (the question)."""
     first_post_id = post.topic.first_post_id

@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Case, Count, IntegerField, Q, Value, When
-from django.http import HttpResponseRedirect, JsonResponse
+from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
@@ -91,7 +91,20 @@ class ForumView(machina_forum_views.ForumView):
         return context
 
 
-class TopicView(machina_views.TopicView):
+class VisibleTopicMixin:
+    """machina serves a queued or disapproved topic to anyone who can read the forum (ids are
+    sequential and slugs ignored, so titles could be enumerated): 404 unless the reader is its
+    author or a moderator."""
+
+    def dispatch(self, request, *args, **kwargs):
+        topic = self.get_topic()
+        # Readers without access to the forum at all get machina's own answer (login or 403).
+        if services.can_read(request.user, topic.forum) and not services.can_see_topic(request.user, topic):
+            raise Http404
+        return super().dispatch(request, *args, **kwargs)
+
+
+class TopicView(VisibleTopicMixin, machina_views.TopicView):
     """A topic: the question, then the accepted answer, then replies by helpful votes."""
 
     def get(self, request, **kwargs):
@@ -141,6 +154,8 @@ class TopicView(machina_views.TopicView):
             )
         context["topic_info"] = info
         context["accepted_post"] = accepted
+        # machina counts approved posts only: a queued topic has posts_count 0.
+        context["reply_count"] = max(topic.posts_count - 1, 0)
         context["can_mark_solution"] = services.can_mark_solution(user, topic)
         forum = topic.forum
         may_vote_here = user.is_authenticated and services.has_forum_perm(user, forum, "can_reply_to_topics")
@@ -259,7 +274,7 @@ class TopicUpdateView(NoAttachmentsMixin, machina_views.TopicUpdateView):
     post_form_class = forms.TopicForm
 
 
-class PostCreateView(PostingLimitMixin, NoAttachmentsMixin, machina_views.PostCreateView):
+class PostCreateView(VisibleTopicMixin, PostingLimitMixin, NoAttachmentsMixin, machina_views.PostCreateView):
     post_form_class = forms.PostForm
 
 
