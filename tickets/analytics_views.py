@@ -18,6 +18,9 @@ from tickets import analytics
 from tickets.permissions import is_support_staff
 
 PERIOD_CHOICES = [("7", _("Last 7 days")), ("30", _("Last 30 days")), ("90", _("Last 90 days")), ("custom", _("Custom"))]
+# A custom period is a range of past days: its end can't be after today and it spans at most this
+# many days (the queries group by day, and a far-future date would overflow date arithmetic).
+MAX_CUSTOM_DAYS = 366 * 2
 CSV_TABLES = ("summary", "weekly", "deflecting", "positions", "gaps", "helpfulness", "severity", "breaches")
 
 
@@ -36,6 +39,12 @@ class DashboardFilterForm(forms.Form):
                 raise forms.ValidationError(_("A custom period needs both a start and an end date."))
             if data["date_from"] > data["date_to"]:
                 raise forms.ValidationError(_("The start date is after the end date."))
+            if data["date_to"] > timezone.localdate():
+                raise forms.ValidationError(_("The end date can't be in the future."))
+            if (data["date_to"] - data["date_from"]).days >= MAX_CUSTOM_DAYS:
+                raise forms.ValidationError(
+                    _("A custom period can span at most %(days)d days.") % {"days": MAX_CUSTOM_DAYS}
+                )
         return data
 
     def get_period(self, now: datetime) -> analytics.Period:

@@ -445,3 +445,21 @@ def test_dashboard_shows_topics_apart_from_tickets(client, staff, ask_events):
     assert "tickets_opened_from_forms,4" in summary and "topics_posted_from_forms,2" in summary
     weekly = client.get(DASHBOARD, {**CUSTOM, "export": "weekly"}).content.decode().splitlines()
     assert weekly == ["week_starting,sessions,deflected,rate_pct,tickets,topics", "2026-03-09,9,5,56%,4,2"]
+
+
+@pytest.mark.parametrize(
+    ("date_from", "date_to", "message"),
+    [
+        ("2026-01-01", "9999-12-31", "The end date can&#x27;t be in the future."),
+        ("0001-01-01", "2026-01-01", "A custom period can span at most 732 days."),
+    ],
+)
+def test_dashboard_rejects_out_of_range_custom_periods(client, staff, date_from, date_to, message):
+    """A far-future end used to overflow the date arithmetic (a 500); now a form error, and the
+    CSV export answers the same way instead of failing."""
+    client.force_login(staff)
+    params = {"period": "custom", "date_from": date_from, "date_to": date_to}
+    response = client.get(DASHBOARD, params)
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert client.get(DASHBOARD, {**params, "export": "gaps"}).status_code in (200, 400)
