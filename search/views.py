@@ -110,6 +110,11 @@ def search_page(request: HttpRequest) -> HttpResponse:
         "languages": [(code, settings.LANGUAGE_NAMES_LOCAL.get(code, name)) for code, name in settings.LANGUAGES],
         "results": None,
     }
+    if text and _rate_limited(request, "search"):
+        # The page and /api/search share one limit: the page is the same search, and each run
+        # writes a search event.
+        context["errors"] = [*errors, _("Too many searches; wait a minute and try again.")]
+        return render(request, "search/search.html", context, status=429)
     if text:
         if request.session.session_key is None:
             # Analytics tie a visit's searches together by (a hash of) the session key.

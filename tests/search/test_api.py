@@ -168,3 +168,19 @@ def test_search_page_without_query_shows_the_form(client, db):
     assert response.status_code == 200
     assert 'name="q"' in response.content.decode()
     assert not SearchEvent.objects.exists()
+
+
+def test_search_page_shares_the_api_search_limit(client, site_pages, settings):
+    """The HTML page runs the same search and records the same event: one shared budget, and a
+    page (not JSON) that keeps the query and says what happened."""
+    settings.SEARCH_RATE_LIMITS = {"search": (3, 60)}
+    page = reverse("search:search")
+    assert client.get(reverse("search_api:search"), {"q": "dns"}).status_code == 200
+    codes = [client.get(page, {"q": "dns"}).status_code for _ in range(3)]
+    assert codes == [200, 200, 429]
+    response = client.get(page, {"q": "dns propagation"})
+    assert response.status_code == 429
+    html = response.content.decode()
+    assert "Too many searches; wait a minute and try again." in html
+    assert 'value="dns propagation"' in html
+    assert SearchEvent.objects.count() == 3
