@@ -1,4 +1,5 @@
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, HttpResponseRedirect
+from django.templatetags.static import static
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from home.language import LANGUAGE_CODES, remember_language, url_in_language
@@ -37,3 +38,9 @@ def set_language(request: HttpRequest) -> HttpResponse:
         user.preferred_language = lang_code
         user.save(update_fields=["preferred_language"])
     return remember_language(response, lang_code)
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask for /favicon.ico whatever the page links to. The static URL is looked up per
+    request: production's hashed names exist only after collectstatic."""
+    return HttpResponsePermanentRedirect(static("img/favicon.svg"))

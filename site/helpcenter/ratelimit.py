@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from django.core.cache import cache
 from django.http import HttpRequest
 
+from helpcenter.client_address import client_ip
+
 
 @dataclass(frozen=True)
 class Limit:
@@ -19,11 +21,11 @@ class Limit:
 
 
 def client_key(request: HttpRequest) -> str:
-    """The user id when logged in, else the client address (REMOTE_ADDR, set by the proxy in front)."""
+    """The user id when logged in, else the client address (behind our proxies: TRUSTED_PROXIES)."""
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
         return f"user:{user.pk}"
-    return f"ip:{request.META.get('REMOTE_ADDR', 'unknown')}"
+    return f"ip:{client_ip(request)}"
 
 
 def hit(scope: str, key: str, limit: Limit) -> bool:

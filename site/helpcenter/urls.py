@@ -4,9 +4,7 @@ and static/media do not."""
 from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
-from django.templatetags.static import static as static_url
 from django.urls import include, path
-from django.views.generic import RedirectView
 from django.views.i18n import JavaScriptCatalog
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
@@ -23,7 +21,7 @@ urlpatterns = [
     # Our language switcher target: lands on the translated page, not just the translated URL.
     path("i18n/setlang/", home_views.set_language, name="set_language"),
     # Browsers and feed readers ask for /favicon.ico whatever the page links to.
-    path("favicon.ico", RedirectView.as_view(url=static_url("img/favicon.svg"), permanent=True)),
+    path("favicon.ico", home_views.favicon),
 ]
 
 urlpatterns += i18n_patterns(

@@ -2,6 +2,7 @@
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.contrib.staticfiles import finders
 from django.core.exceptions import PermissionDenied
 from django.test import RequestFactory
 from django.utils import translation
@@ -40,3 +41,12 @@ def test_500_renders_without_request_or_database(django_assert_num_queries):
     assert '<html lang="cy"' in html
     assert 'class="site-header"' in html
     assert 'href="/cy/"' in html
+
+
+def test_favicon_is_served(client):
+    """The icon the pages link to exists, and /favicon.ico (asked for by browsers regardless)
+    leads to it instead of a 404."""
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    assert response["Location"].endswith("img/favicon.svg")
+    assert finders.find("img/favicon.svg")

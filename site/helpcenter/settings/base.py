@@ -9,6 +9,8 @@ from django.conf.locale import LANG_INFO
 from django.utils.translation import gettext_lazy as _
 from machina import MACHINA_MAIN_STATIC_DIR, MACHINA_MAIN_TEMPLATE_DIR
 
+from helpcenter.client_address import parse_trusted_proxies
+
 # site/helpcenter/settings/base.py -> repository root
 BASE_DIR = Path(__file__).resolve().parents[3]
 VAR_DIR = Path(os.environ.get("HELPCENTER_VAR_DIR", BASE_DIR / "var"))
@@ -32,6 +34,10 @@ def env_list(name: str, default: str = "") -> list[str]:
 SECRET_KEY = env("SECRET_KEY")
 DEBUG = False
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
+# Which hops in front of the site are ours, for the client address in rate limits
+# (helpcenter/client_address.py): empty trusts nothing, a number N trusts the last N hops,
+# or a comma-separated list of proxy networks. Checked here so a typo fails at start-up.
+TRUSTED_PROXIES = parse_trusted_proxies(env("TRUSTED_PROXIES", ""))
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
