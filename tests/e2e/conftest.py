@@ -63,13 +63,29 @@ def browser():
         browser.close()
 
 
+def csp_violations(page) -> list[str]:
+    """Collects every Content-Security-Policy violation the browser reports on this page."""
+    found: list[str] = []
+
+    def on_console(message):
+        if message.type == "error" and "Content Security Policy" in message.text:
+            found.append(f"{page.url}: {message.text}")
+
+    page.on("console", on_console)
+    return found
+
+
 @pytest.fixture
-def page(browser):
+def page(browser, request):
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
     page = context.new_page()
     page.set_default_timeout(15_000)
+    violations = csp_violations(page)
     yield page
     context.close()
+    # Every journey doubles as a check that the site's own pages pass its policy.
+    if "allow_csp_violations" not in request.keywords:
+        assert not violations, "Content-Security-Policy violations:\n" + "\n".join(violations)
 
 
 @pytest.fixture
