@@ -72,11 +72,16 @@ def parse_file(path: Path) -> ParsedArticle:
     if kind is None:
         raise ImportFailed(f"unsupported file type {path.suffix or '(none)'}; use .md, .html or .txt")
     text = read_source(path)
-    if kind == "markdown":
-        return parse_markdown(text)
-    if kind == "html":
-        return parse_html(text)
-    return parse_plain_text(text)
+    parse = {"markdown": parse_markdown, "html": parse_html}.get(kind, parse_plain_text)
+    try:
+        return parse(text)
+    except RecursionError as exc:
+        # The parsers walk the element tree recursively; a document nested thousands of levels
+        # deep (rare by hand, common in generated or hostile files) exhausts Python's stack.
+        raise ImportFailed(
+            "the document is nested too deeply to import (thousands of elements inside each "
+            "other); simplify its structure"
+        ) from exc
 
 
 def parse_markdown(text: str) -> ParsedArticle:

@@ -166,3 +166,42 @@ def test_title_only_file_is_reported(tmp_path, kb_indexes):
     _out, _err, error = run_import(str(tmp_path), "--locale", "en")
     assert "title.md" in error and "only a title" in error
     assert not ArticlePage.objects.exists()
+
+
+def test_deeply_nested_html_is_a_clear_per_file_failure(tmp_path, kb_indexes):
+    root = tmp_path / "deep"
+    root.mkdir()
+    (root / "nested.html").write_text("<h1>Nested</h1>" + "<div>" * 20_000 + "text" + "</div>" * 20_000)
+    (root / "fine.md").write_text("# Fine\n\nThis one imports.")
+    out, err, error = run_import(str(root), "--locale", "en")
+    assert "nested.html" in err and "nested too deeply" in err
+    assert "RecursionError" not in err + (error or "")
+    assert "fine.md" in out
+    assert not ArticlePage.objects.filter(title="Nested").exists()
+    assert ArticlePage.objects.filter(title="Fine").exists()
+
+
+def test_a_device_is_not_a_regular_file(kb_indexes):
+    _out, _err, error = run_import("/dev/null", "--locale", "en")
+    assert "/dev/null: not a regular file" in error
+
+
+def test_symlinks_dangling_or_leading_outside_are_reported_not_followed(tmp_path, kb_indexes):
+    outside = tmp_path / "private"
+    outside.mkdir()
+    (outside / "secret.md").write_text("# Secret\n\nNot for the knowledge base.")
+    root = tmp_path / "faq"
+    root.mkdir()
+    (root / "ok.md").write_text("# Inside\n\nImported.")
+    (root / "inner-link.md").symlink_to(root / "ok.md")
+    (root / "gone.md").symlink_to(root / "missing.md")
+    (root / "escape.md").symlink_to(outside / "secret.md")
+    (root / "linked-folder").symlink_to(outside, target_is_directory=True)
+    _out, _err, error = run_import(str(root), "--locale", "en")
+    assert "gone.md: a symbolic link to" in error and "which does not exist" in error
+    assert "escape.md: a symbolic link to" in error and "outside the folder being imported" in error
+    assert "linked-folder: a symbolic link to the folder" in error
+    assert not ArticlePage.objects.filter(title="Secret").exists()
+    assert ArticlePage.objects.filter(title="Inside").exists()
+    _out, _err, error = run_import(str(tmp_path / "faq" / "gone.md"), "--locale", "en")
+    assert "which does not exist" in error

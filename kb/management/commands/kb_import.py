@@ -39,11 +39,17 @@ def collect_files(paths: list[str]) -> tuple[list[tuple[Path, str, str]], list[t
         path = Path(argument)
         if path.is_dir():
             root = path.resolve()
-            for found in sorted(p for p in root.rglob("*") if p.is_file()):
+            for found in sorted(root.rglob("*")):
                 relative = found.relative_to(root)
                 if any(part.startswith(".") for part in relative.parts):
                     continue
                 display = (Path(argument) / relative).as_posix()
+                if found.is_dir() and not found.is_symlink():
+                    continue
+                problem = _not_importable(found, root)
+                if problem:
+                    failures.append((display, problem))
+                    continue
                 if found.suffix.lower() not in SUFFIXES:
                     skipped.append(display)
                     continue
@@ -58,8 +64,25 @@ def collect_files(paths: list[str]) -> tuple[list[tuple[Path, str, str]], list[t
                 seen.add(key)
                 files.append((resolved, key, argument))
         else:
-            failures.append((argument, "no such file or directory"))
+            failures.append((argument, _not_importable(path, None) or "no such file or directory"))
     return files, failures, skipped
+
+
+def _not_importable(path: Path, root: Path | None) -> str | None:
+    """Why `path` (found under `root`, or named on the command line) can't be imported, if so."""
+    if path.is_symlink():
+        target = path.readlink()
+        if not path.exists():
+            return f"a symbolic link to {target}, which does not exist"
+        if path.is_dir():
+            return f"a symbolic link to the folder {target}; linked folders are not followed"
+        if root is not None and not path.resolve().is_relative_to(root):
+            return f"a symbolic link to {path.resolve()}, outside the folder being imported"
+    if not path.exists():
+        return None
+    if not path.is_file() and not path.is_dir():
+        return "not a regular file (a device, pipe or socket); only .md, .html and .txt files are imported"
+    return None
 
 
 class Command(BaseCommand):
