@@ -5,6 +5,9 @@ SEARCH_RANKING            dict overriding any key of RANKING_DEFAULTS (see below
 SEARCH_APPLY_IMMEDIATELY  apply index changes right after the request / transaction that made them
                           (default True). The outbox and `search_worker` guarantee them either way.
 SEARCH_OUTBOX_BACKOFF     (first delay, maximum delay) in seconds for failed index updates.
+SEARCH_OUTBOX_PENDING_GRACE  seconds before a pre-save crash-net outbox row becomes due (default
+                          60): longer than any autocommit save takes between its change and the
+                          row written after it (search/outbox.py).
 SEARCH_RATE_LIMITS        {"search": (count, seconds), "suggest": (count, seconds)} per client.
 """
 
@@ -72,6 +75,10 @@ def backend_name() -> str:
 
 def apply_immediately() -> bool:
     return bool(getattr(settings, "SEARCH_APPLY_IMMEDIATELY", True))
+
+
+def outbox_pending_grace() -> float:
+    return float(getattr(settings, "SEARCH_OUTBOX_PENDING_GRACE", 60))
 
 
 def outbox_backoff() -> tuple[float, float]:

@@ -1,16 +1,22 @@
 """Index freshness without loss: the outbox.
 
 1. A change to a searchable object writes an `OutboxEntry` ("document X may have changed") from a
-   signal receiver, inside the transaction of the change (`enqueue`). For saves, the row is written
-   in `pre_save`, i.e. before the change itself: even a save in autocommit mode cannot commit
-   without its outbox row already committed, so a crash right after a commit loses nothing.
+   signal receiver *after* the change (`enqueue` from post_save / post_delete and the like), in
+   the change's transaction when there is one. So a worker can only see the row once the change
+   itself is visible: it never applies (and deletes the row for) a state older than the change.
+   A save in autocommit mode commits the change and the row separately; for that gap the
+   pre-save receiver writes a crash-net row (`enqueue_crash_net`) that only becomes due after
+   conf.outbox_pending_grace(), long after the row written behind the change normally arrives.
 2. Right after the change, the document is applied at once so readers see it (`schedule`): at the
    end of the current request (coalescing the many saves machina does per post), or, outside a
    request, when the transaction commits (`transaction.on_commit`).
 3. Whatever was not applied (crash, backend error, SEARCH_APPLY_IMMEDIATELY off) is applied by
    `manage.py search_worker` (`process`). Applying re-reads the current database state, so it is
-   idempotent and order does not matter. A failure keeps the rows, counts the attempt, records the
-   error and retries after an exponential back-off (SEARCH_OUTBOX_BACKOFF); rows are never dropped.
+   idempotent. Two workers never apply the same document at once (a per-document lock on
+   PostgreSQL; SQLite has one writer): otherwise an older read could overwrite a newer one in the
+   index after the newer one's rows were cleared. A failure keeps the rows, counts the attempt,
+   records the error and retries after an exponential back-off (SEARCH_OUTBOX_BACKOFF); rows are
+   never dropped.
 
 On the database backend the index and the outbox live in the same database, so applying a
 document and deleting its outbox rows commit together.
@@ -19,13 +25,14 @@ document and deleting its outbox rows commit together.
 from __future__ import annotations
 
 import logging
+import zlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
@@ -37,15 +44,39 @@ logger = logging.getLogger(__name__)
 _request_pending: ContextVar[set[str] | None] = ContextVar("search_request_pending", default=None)
 
 
-def enqueue(doc_ids: Iterable[str], reason: str = "") -> None:
-    """Record that these documents may have changed (call inside the change's transaction)."""
+def enqueue(doc_ids: Iterable[str], reason: str = "", delay: timedelta | None = None) -> None:
+    """Record that these documents have changed: call after the change, inside its transaction
+    when it has one."""
     from search.models import OutboxEntry
 
     now = timezone.now()
-    rows = [OutboxEntry(doc_id=doc_id, reason=reason[:40], created_at=now, next_attempt_at=now)
+    due = now + delay if delay else now
+    rows = [OutboxEntry(doc_id=doc_id, reason=reason[:40], created_at=now, next_attempt_at=due)
             for doc_id in dict.fromkeys(doc_ids)]
     if rows:
         OutboxEntry.objects.bulk_create(rows)
+
+
+def enqueue_crash_net(doc_ids: Iterable[str], reason: str = "") -> None:
+    """Before a change: a row that covers a crash between an autocommit change and the row written
+    after it. Due only after the grace period, so a worker never consumes it while the change is
+    still in flight. Inside a transaction the row written after the change commits with it, so
+    none is needed."""
+    if connection.in_atomic_block:
+        return
+    enqueue(doc_ids, reason, delay=timedelta(seconds=conf.outbox_pending_grace()))
+
+
+def _lock_documents(doc_ids: list[str]) -> None:
+    """Serialise applies of the same documents across workers until this transaction ends.
+    PostgreSQL: transaction-level advisory locks, taken in sorted order (no deadlock). SQLite
+    allows one writer at a time and refuses a write from a stale read, so it needs none."""
+    if connection.vendor != "postgresql":
+        return
+    keys = sorted({zlib.crc32(doc_id.encode()) - 2**31 for doc_id in doc_ids})
+    with connection.cursor() as cursor:
+        for key in keys:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
 
 
 def schedule(doc_ids: Iterable[str]) -> None:
@@ -166,6 +197,7 @@ def _apply_and_clear(backend, doc_ids: list[str]) -> None:
         _apply_with_fallback(backend, doc_ids)
         return
     with transaction.atomic():
+        _lock_documents(doc_ids)
         # Rows up to here describe changes committed before we read the documents below; rows
         # written after this point (a change committing meanwhile) stay for the next round.
         seen = OutboxEntry.objects.filter(doc_id__in=doc_ids).aggregate(m=Max("id"))["m"]
@@ -185,6 +217,7 @@ def _apply_with_fallback(backend, doc_ids: list[str]) -> None:
     # Read before either index reads the documents: rows up to here are covered by both.
     seen = OutboxEntry.objects.filter(doc_id__in=doc_ids).aggregate(m=Max("id"))["m"]
     with transaction.atomic():
+        _lock_documents(doc_ids)
         backend.fallback_backend.apply(doc_ids)
     backend.apply(doc_ids)
     if seen is not None:

@@ -1,5 +1,7 @@
 """Signal receivers that keep the index fresh: every change to a searchable object writes an outbox
-row in the change's transaction (see search/outbox.py) and schedules an immediate apply.
+row after the change, in its transaction (see search/outbox.py), and schedules an immediate apply.
+The pre-save / pre-delete receivers only write outbox.enqueue_crash_net's delayed row (and
+remember what the change is about to move away from, such as a promoted article's old thread).
 
 What is watched, and why:
 - KB `ArticlePage`: pre/post save and delete, Wagtail's page_published / page_unpublished, page
@@ -31,11 +33,15 @@ Post = get_model("forum_conversation", "Post")
 Forum = get_model("forum", "Forum")
 
 
-def _changed(doc_ids: list[str], reason: str, *, write: bool = True, apply: bool = True) -> None:
-    if write:
-        outbox.enqueue(doc_ids, reason)
-    if apply:
-        outbox.schedule(doc_ids)
+def _before(doc_ids: list[str], reason: str) -> None:
+    """About to change: only the crash-net row (the change is not visible to a worker yet)."""
+    outbox.enqueue_crash_net(doc_ids, reason)
+
+
+def _changed(doc_ids: list[str], reason: str) -> None:
+    """Changed: the row a worker applies, and an immediate apply after the change commits."""
+    outbox.enqueue(doc_ids, reason)
+    outbox.schedule(doc_ids)
 
 
 # --- KB -----------------------------------------------------------------------------------------
@@ -63,22 +69,24 @@ def _article_docs(instance, previous: bool = False) -> list[str]:
 
 def article_pre_save(sender, instance, raw=False, **kwargs):
     if instance.pk and not raw:
-        _changed(_article_docs(instance, previous=True), "article saved", apply=False)
+        docs = _article_docs(instance, previous=True)
+        instance._search_docs_before_save = docs  # the thread it pointed at may be changing
+        _before(docs, "article saved")
 
 
 def article_post_save(sender, instance, created, raw=False, **kwargs):
     if raw:
         return
-    # A new page had no id in pre_save: its row is written now.
-    _changed(_article_docs(instance), "article saved", write=created)
+    docs = _article_docs(instance) + getattr(instance, "_search_docs_before_save", [])
+    _changed(list(dict.fromkeys(docs)), "article saved")
 
 
 def article_pre_delete(sender, instance, **kwargs):
-    _changed(_article_docs(instance), "article deleted", apply=False)
+    _before(_article_docs(instance), "article deleted")
 
 
 def article_post_delete(sender, instance, **kwargs):
-    _changed(_article_docs(instance), "article deleted", write=False)
+    _changed(_article_docs(instance), "article deleted")
 
 
 def page_visibility_changed(sender, instance, **kwargs):
@@ -107,20 +115,20 @@ def article_feedback_changed(sender, article, **kwargs):
 
 def topic_pre_save(sender, instance, raw=False, **kwargs):
     if instance.pk and not raw:
-        _changed([topic_id(instance.pk)], "topic saved", apply=False)
+        _before([topic_id(instance.pk)], "topic saved")
 
 
 def topic_post_save(sender, instance, created, raw=False, **kwargs):
     if not raw:
-        _changed([topic_id(instance.pk)], "topic saved", write=created)
+        _changed([topic_id(instance.pk)], "topic saved")
 
 
 def topic_pre_delete(sender, instance, **kwargs):
-    _changed([topic_id(instance.pk)], "topic deleted", apply=False)
+    _before([topic_id(instance.pk)], "topic deleted")
 
 
 def topic_post_delete(sender, instance, **kwargs):
-    _changed([topic_id(instance.pk)], "topic deleted", write=False)
+    _changed([topic_id(instance.pk)], "topic deleted")
 
 
 def _topic_of(instance) -> list[str]:
@@ -129,30 +137,30 @@ def _topic_of(instance) -> list[str]:
 
 def post_pre_save(sender, instance, raw=False, **kwargs):
     if not raw:
-        _changed(_topic_of(instance), "post saved", apply=False)
+        _before(_topic_of(instance), "post saved")
 
 
 def post_post_save(sender, instance, raw=False, **kwargs):
     if not raw:
-        _changed(_topic_of(instance), "post saved", write=False)
+        _changed(_topic_of(instance), "post saved")
 
 
 def post_pre_delete(sender, instance, **kwargs):
-    _changed(_topic_of(instance), "post deleted", apply=False)
+    _before(_topic_of(instance), "post deleted")
 
 
 def post_post_delete(sender, instance, **kwargs):
-    _changed(_topic_of(instance), "post deleted", write=False)
+    _changed(_topic_of(instance), "post deleted")
 
 
 def topic_info_before(sender, instance, raw=False, **kwargs):
     if not raw:
-        _changed(_topic_of(instance), "topic info", apply=False)
+        _before(_topic_of(instance), "topic info")
 
 
 def topic_info_after(sender, instance, raw=False, **kwargs):
     if not raw:
-        _changed(_topic_of(instance), "topic info", write=False)
+        _changed(_topic_of(instance), "topic info")
 
 
 def _topic_of_vote(instance) -> list[str]:
@@ -162,21 +170,29 @@ def _topic_of_vote(instance) -> list[str]:
 
 def vote_before(sender, instance, raw=False, **kwargs):
     if not raw:
-        _changed(_topic_of_vote(instance), "helpful vote", apply=False)
+        _before(_topic_of_vote(instance), "helpful vote")
 
 
 def vote_after(sender, instance, raw=False, **kwargs):
     if not raw:
-        _changed(_topic_of_vote(instance), "helpful vote", write=False)
+        _changed(_topic_of_vote(instance), "helpful vote")
 
 
 def forum_pre_save(sender, instance, raw=False, **kwargs):
+    instance._search_renamed_topics = []
     if raw or not instance.pk:
         return
     old = Forum.objects.filter(pk=instance.pk).values_list("slug", flat=True).first()
     if old is not None and old != instance.slug:
         pks = Topic.objects.filter(forum_id=instance.pk).values_list("pk", flat=True)
-        _changed([topic_id(pk) for pk in pks], "forum renamed")
+        instance._search_renamed_topics = [topic_id(pk) for pk in pks]
+        _before(instance._search_renamed_topics, "forum renamed")
+
+
+def forum_post_save(sender, instance, raw=False, **kwargs):
+    renamed = getattr(instance, "_search_renamed_topics", [])
+    if renamed and not raw:
+        _changed(renamed, "forum renamed")
 
 
 def connect() -> None:
@@ -215,6 +231,7 @@ def connect() -> None:
         pre_delete.connect(before, sender=model, dispatch_uid=f"{uid}{name}_pre_delete")
         post_delete.connect(after, sender=model, dispatch_uid=f"{uid}{name}_post_delete")
     pre_save.connect(forum_pre_save, sender=Forum, dispatch_uid=uid + "forum_pre_save")
+    post_save.connect(forum_post_save, sender=Forum, dispatch_uid=uid + "forum_post_save")
 
     request_started.connect(outbox.request_started, dispatch_uid=uid + "request_started")
     request_finished.connect(outbox.request_finished, dispatch_uid=uid + "request_finished")
