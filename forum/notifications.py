@@ -29,6 +29,7 @@ from machina.core.loading import get_class
 
 from forum import conf
 from forum.models import NotificationEmail
+from helpcenter.workers import exponential_backoff
 
 Topic = get_model("forum_conversation", "Topic")
 PermissionHandler = get_class("forum_permission.handler", "PermissionHandler")
@@ -125,7 +126,7 @@ class DeliveryReport:
 
 def backoff(attempts: int) -> timedelta:
     """1, 2, 4, 8 ... minutes after the attempts so far, at most MAX_BACKOFF."""
-    return min(timedelta(minutes=2 ** max(attempts - 1, 0)), MAX_BACKOFF)
+    return timedelta(seconds=exponential_backoff(max(attempts, 1), 60, MAX_BACKOFF.total_seconds()))
 
 
 def build_message(row: NotificationEmail) -> EmailMultiAlternatives:

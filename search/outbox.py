@@ -36,6 +36,7 @@ from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from helpcenter.workers import exponential_backoff
 from search import conf
 
 logger = logging.getLogger(__name__)
@@ -226,7 +227,7 @@ def _apply_with_fallback(backend, doc_ids: list[str]) -> None:
 
 def backoff_delay(attempts: int) -> timedelta:
     first, maximum = conf.outbox_backoff()
-    return timedelta(seconds=min(maximum, first * 2 ** max(0, attempts - 1)))
+    return timedelta(seconds=exponential_backoff(max(attempts, 1), first, maximum))
 
 
 def record_failure(doc_id: str, error: str) -> None:

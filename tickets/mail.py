@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from helpcenter.workers import exponential_backoff
 from tickets.models import EmailOutbox
 
 logger = logging.getLogger(__name__)
@@ -29,9 +30,7 @@ BACKOFF_MAX = timedelta(hours=6)
 
 def backoff(attempts: int) -> timedelta:
     """Delay before the next attempt after `attempts` failed ones."""
-    if attempts <= 0:
-        return timedelta(0)
-    return min(BACKOFF_BASE * (2 ** min(attempts - 1, 20)), BACKOFF_MAX)
+    return timedelta(seconds=exponential_backoff(attempts, BACKOFF_BASE.total_seconds(), BACKOFF_MAX.total_seconds()))
 
 
 def _one_line(text: str) -> str:

@@ -1,21 +1,48 @@
 """Apply queued search index updates (the outbox) forever, or once with --once.
 
-Run one (or several: each claims distinct batches on PostgreSQL) next to the web processes. Failed
-updates are retried with exponential back-off and never dropped; `search_status` lists them.
+Run one (or several: applies of one document are serialised) next to the web processes. Failed
+updates are retried with exponential back-off and never dropped; `search_status` lists them. An
+error outside a document (the database down, the index table missing) is logged and the worker
+backs off and carries on (helpcenter/workers.py).
 """
 
 from __future__ import annotations
 
-import signal
 import time
 
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections, connection
 
+from helpcenter.workers import WorkerLoop
 from search import outbox
 from search.backends import get_backend
 
 MAINTENANCE_EVERY = 60  # seconds: index housekeeping (segment merges) when idle
+
+
+class OutboxPass:
+    """One pass of the worker: apply a batch; when idle, do the index housekeeping now and then."""
+
+    def __init__(self, batch_size: int, report_to=None, verbosity: int = 1) -> None:
+        self.batch_size = batch_size
+        self.report_to = report_to
+        self.verbosity = verbosity
+        self.last_maintenance = 0.0
+
+    def __call__(self) -> bool:
+        if not connection.in_atomic_block:  # (tests run the command inside a transaction)
+            close_old_connections()
+        report = outbox.process(self.batch_size)
+        if report and self.verbosity > 0 and self.report_to is not None:
+            self.report_to.stdout.write(f"applied {len(report.applied)}, failed {len(report.failed)}")
+            for doc_id, error in report.failed.items():
+                self.report_to.stderr.write(f"  {doc_id}: {error} (will retry)")
+        if report.applied:
+            return True
+        if time.monotonic() - self.last_maintenance > MAINTENANCE_EVERY:
+            self.last_maintenance = time.monotonic()
+            get_backend().maintain()
+        return False
 
 
 class Command(BaseCommand):
@@ -25,33 +52,17 @@ class Command(BaseCommand):
         parser.add_argument("--once", action="store_true", help="Apply what is due now, then exit.")
         parser.add_argument("--interval", type=float, default=1.0, help="Seconds between polls when idle.")
         parser.add_argument("--batch-size", type=int, default=200)
+        parser.add_argument("--max-backoff", type=float, default=300.0,
+                            help="Longest wait after repeated errors, in seconds.")
 
-    def handle(self, *args, once=False, interval=1.0, batch_size=200, verbosity=1, **options):
-        self.stopping = False
-
-        def stop(signum, frame):
-            self.stopping = True
-
-        if not once:
-            signal.signal(signal.SIGTERM, stop)
-            signal.signal(signal.SIGINT, stop)
+    def handle(self, *args, once=False, interval=1.0, batch_size=200, max_backoff=300.0, verbosity=1, **options):
+        step = OutboxPass(batch_size, report_to=self, verbosity=verbosity)
+        if once:
+            while step():
+                pass
+        else:
             self.stdout.write(f"search_worker: polling the outbox every {interval:g} s (Ctrl+C to stop)")
-        last_maintenance = 0.0
-        while not self.stopping:
-            if not connection.in_atomic_block:  # (tests run the command inside a transaction)
-                close_old_connections()
-            report = outbox.process(batch_size)
-            if report and verbosity > 0:
-                self.stdout.write(f"applied {len(report.applied)}, failed {len(report.failed)}")
-                for doc_id, error in report.failed.items():
-                    self.stderr.write(f"  {doc_id}: {error} (will retry)")
-            if once and not report.applied:
-                break
-            if not report.applied:
-                if time.monotonic() - last_maintenance > MAINTENANCE_EVERY:
-                    get_backend().maintain()
-                    last_maintenance = time.monotonic()
-                time.sleep(interval)
+            WorkerLoop("search_worker", interval=interval, max_backoff=max_backoff, stderr=self.stderr).run(step)
         backlog = outbox.backlog()
         if verbosity > 0:
             self.stdout.write(

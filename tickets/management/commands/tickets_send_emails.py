@@ -1,12 +1,13 @@
 """Send the outbox's due emails (the retry path; new mail is first tried right after commit).
 
-Run it from cron every minute, or as a worker: `manage.py tickets_send_emails --watch 30`.
+Run it from cron every minute, or as a worker: `manage.py tickets_send_emails --watch 30`. As a
+worker, a pass that fails as a whole (the database unreachable) is logged and retried with
+back-off (helpcenter/workers.py).
 """
-
-import time
 
 from django.core.management.base import BaseCommand
 
+from helpcenter.workers import WorkerLoop
 from tickets import mail
 from tickets.models import EmailOutbox
 
@@ -22,13 +23,13 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, limit: int, watch: float, **options):
-        while True:
+        if watch:
+            WorkerLoop("tickets_send_emails", interval=watch, stderr=self.stderr).run(lambda: self.run_once(limit))
+        else:
             self.run_once(limit)
-            if not watch:
-                return
-            time.sleep(watch)
 
-    def run_once(self, limit: int) -> None:
+    def run_once(self, limit: int) -> bool:
+        """One pass; returns False (wait for the next interval) — a pass sends all that is due."""
         counts = mail.deliver_due(limit=limit)
         pending = EmailOutbox.objects.pending()
         waiting = pending.count()
@@ -46,3 +47,4 @@ class Command(BaseCommand):
                 f"  outbox #{row.pk} ({row.purpose or row.subject}) to {', '.join(row.to)}: "
                 f"{row.attempts} attempts, last error: {row.last_error}"
             )
+        return False
