@@ -1,4 +1,4 @@
-"""Promote a forum answer into a knowledge base article (issue 8).
+"""Promote a forum answer into a knowledge base article.
 
 The question and the answer are rendered with the one Markdown renderer (helpcenter.markup, which
 sanitises with bleach) and turned into StreamField blocks by the KB importer's HTML walker, so

@@ -110,7 +110,7 @@ class RebuildState(models.Model):
 
 
 class SearchEvent(models.Model):
-    """An analytics event: rows, not log lines (issue 7 builds the dashboard on them).
+    """An analytics event: rows, not log lines (the staff dashboard is built on them).
 
     Every search writes a `search` row. The other types are for the deflection flow: a suggestion
     list was shown, one was clicked, the reader said it solved the problem, or they opened a ticket

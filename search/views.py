@@ -65,8 +65,8 @@ def _api(request: HttpRequest, suggest: bool) -> JsonResponse:
         return _error(400, "invalid_parameter", exc.message, exc.parameter)
     query = services.build_query(request, text, language=language, kinds=kinds, limit=limit, offset=offset)
     source = services.parse_source(params.get("source"), SearchEvent.Source.API)
-    # Suggestions fire on every keystroke: they are not searches to count (issue 7 records
-    # "suggestions shown" explicitly).
+    # Suggestions fire on every keystroke: they are not searches to count (the deflecting forms
+    # record "suggestions shown" as their own events).
     run = services.run_search(request, query, source=source, suggest=suggest, record=not suggest)
     payload = run.results.as_dict()
     payload["results"] = [services.hit_dict(hit) for hit in run.results.hits]

@@ -1,4 +1,4 @@
-"""Browser journey (issue 7): Ask the community deflects like Contact support. A customer types a
+"""Browser journey: Ask the community deflects like Contact support. A customer types a
 question nobody has answered (recorded once as a query that found nothing), then one a KB article
 answers: the article appears in the panel, they say it solved their problem, and no topic is
 posted."""

@@ -1,4 +1,4 @@
-"""Browser journey (issue 7): Contact support deflects one customer and not the other; staff see
+"""Browser journey: Contact support deflects one customer and not the other; staff see
 the ticket with its due time, and the deflection dashboard counts one deflection and one ticket."""
 
 import re

@@ -1,4 +1,4 @@
-"""Promotion journey in a real browser (issue 8): a support agent opens a solved topic, promotes
+"""Promotion journey in a real browser: a support agent opens a solved topic, promotes
 the accepted answer with "Promote to article", adjusts the form and publishes; the search outbox is
 applied by the search worker, as in production; then a customer in another browser types the
 question into the header search box and sees the article first with the thread nested under it,

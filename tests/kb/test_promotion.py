@@ -1,4 +1,4 @@
-"""Promote a forum answer into a KB article (issue 8): permissions, conversion, locale, provenance
+"""Promote a forum answer into a KB article: permissions, conversion, locale, provenance
 and credit, banner, search grouping, review flag, XSS, audit. Real DB, templates and search."""
 
 from __future__ import annotations
