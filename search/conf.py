@@ -58,7 +58,7 @@ RANKING_DEFAULTS: dict[str, float] = {
 }
 
 BACKENDS = {
-    "database": "search.backends.database.DatabaseSearchBackend",
+    "database": "search.backends.database.SearchBackend",
     "elasticsearch": "search.backends.elasticsearch.ElasticsearchSearchBackend",
 }
 

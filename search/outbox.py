@@ -194,7 +194,7 @@ def _apply_docs(doc_ids: list[str], record_missing: bool = False, chunk: int = 1
 def _apply_and_clear(backend, doc_ids: list[str]) -> None:
     from search.models import OutboxEntry
 
-    if getattr(backend, "fallback_backend", None) is not None:
+    if backend.fallback_backend is not None:
         _apply_with_fallback(backend, doc_ids)
         return
     with transaction.atomic():

@@ -3,6 +3,8 @@ gives the dotted path of a BaseSearchBackend subclass (tests register a failing 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.utils.module_loading import import_string
 
 from search import conf
@@ -11,7 +13,9 @@ from search.backends.base import BaseSearchBackend
 _instances: dict[str, BaseSearchBackend] = {}
 
 
-def backend_class(name: str) -> type[BaseSearchBackend]:
+def backend_class(name: str) -> Callable[..., BaseSearchBackend]:
+    """The class (or factory, like the database backend's, which picks its engine module) that
+    makes the backend `name`."""
     return import_string(conf.BACKENDS.get(name, name))
 
 

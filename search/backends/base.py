@@ -7,11 +7,11 @@ What a backend must do:
 - `search(query)` / `suggest(query)`: ranked hits for a `SearchQuery`, already filtered by its
   `forum_ids` (the forums the reader may read) and filters. `suggest` treats the last word as a
   prefix. Both accept any text: analysis never produces query syntax from raw input.
-- `rebuild(...)`: re-create the index from the database, resumable (`RebuildState` checkpoints)
-  with progress callbacks. The base class drives it through three hooks, so a backend that builds
-  into a new index and swaps an alias (Elasticsearch) and one that rewrites rows in place (the
-  database backend) share the loop: `begin_rebuild(generation)`, `index(docs, generation=...)`,
-  `finish_rebuild(generation)`.
+- rebuilding: search/rebuild.py re-creates the index from the database, resumable, through the
+  hooks `begin_rebuild(generation)`, `index(docs, generation=...)`, `finish_rebuild(generation)`,
+  `rebuilding()` and `check_rebuild_can_continue()`, so a backend that builds into a new index and
+  swaps an alias (Elasticsearch) and one that rewrites rows in place (the database backend) share
+  the loop.
 - `health()`: can it answer, and how many documents does it hold. `stats()`: documents per
   (kind, language).
 
@@ -21,16 +21,13 @@ Documents come from `search.documents` (current database state); results are `Se
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db import transaction
-from django.utils import timezone
-
 from search import conf, documents
 from search.analysis import (
-    ANALYSIS_VERSION,
     AnalyzedQuery,
     analyze_query,
     word_term_sets,
@@ -232,110 +229,30 @@ class BaseSearchBackend:
         state = RebuildState.objects.filter(backend=self.name).first()
         return state.generation if state else 0
 
-    def rebuild_state(self):
-        from search.models import RebuildState
+    @contextmanager
+    def rebuilding(self) -> Iterator[None]:
+        """Wraps a whole rebuild (search/rebuild.py): per-process state the backend needs while it
+        rebuilds, or translating its client's errors into a message for the operator."""
+        yield
 
-        state, _ = RebuildState.objects.get_or_create(backend=self.name)
-        return state
+    def check_rebuild_can_continue(self) -> None:
+        """Called when a rebuild batch failed, before it is retried document by document: raise to
+        stop the rebuild at this batch (its checkpoint not advanced) instead."""
 
-    def rebuild(
-        self,
-        restart: bool = False,
-        progress: Callable[[RebuildProgress], None] | None = None,
-        batch_size: int = REBUILD_BATCH,
-        stop_after: int | None = None,
-    ) -> RebuildProgress:
-        """Re-index every document; resumes an interrupted rebuild unless `restart`.
+    # --- outage fallback and status ----------------------------------------------------------
 
-        The checkpoint (phase, last object id) is saved after each batch in the same transaction as
-        the batch for the database backend, so a crash at any point loses at most one batch of work.
-        `stop_after` (documents) simulates an interruption in tests.
-        """
-        state = self.rebuild_state()
-        resumed = state.running and not restart
-        if not resumed:
-            state.generation += 1
-            state.running = True
-            state.phase = documents.ARTICLE
-            state.last_object_id = 0
-            state.processed = 0
-            state.started_at = timezone.now()
-            state.finished_at = None
-            self.begin_rebuild(state.generation)
-        totals = documents.count_sources()
-        state.total = sum(totals.values())
-        state.save()
-        done_this_run = 0
-        failed: dict[str, str] = {}
-        phases = [documents.ARTICLE, documents.TOPIC]
-        for phase in phases[phases.index(state.phase or documents.ARTICLE):]:
-            iter_pks = documents.iter_article_pks if phase == documents.ARTICLE else documents.iter_topic_pks
-            builder = documents.article_documents if phase == documents.ARTICLE else documents.topic_documents
-            state.phase = phase
-            pks = list(iter_pks(after=state.last_object_id))
-            for start in range(0, len(pks), batch_size):
-                if stop_after is not None and done_this_run >= stop_after:
-                    return RebuildProgress(state.phase, state.processed, state.total, resumed, failed)
-                chunk = pks[start:start + batch_size]
-                try:
-                    with transaction.atomic():
-                        self.index(list(builder(chunk)), generation=state.generation)
-                        self._checkpoint(state, chunk)
-                except Exception:
-                    failed.update(self._rebuild_one_by_one(phase, builder, chunk, state))
-                    self._checkpoint(state, chunk)
-                done_this_run += len(chunk)
-                if progress:
-                    progress(RebuildProgress(phase, state.processed, state.total, resumed, dict(failed)))
-            state.last_object_id = 0
-        self.finish_rebuild(state.generation)
-        state.running = False
-        state.phase = ""
-        state.analysis_version = ANALYSIS_VERSION
-        state.finished_at = timezone.now()
-        state.save()
-        result = RebuildProgress("done", state.processed, state.total, resumed, failed)
-        if progress:
-            progress(result)
-        return result
+    @property
+    def fallback_backend(self) -> BaseSearchBackend | None:
+        """An embedded index this backend answers from during an outage, kept current by the outbox
+        (search/outbox.py) and rebuilt first by search/rebuild.py. None: no fallback."""
+        return None
 
-    @staticmethod
-    def _checkpoint(state, chunk: list[int]) -> None:
-        state.last_object_id = chunk[-1]
-        state.processed += len(chunk)
-        state.save(update_fields=["phase", "last_object_id", "processed", "total"])
+    def status_lines(self) -> list[str]:
+        """Extra lines for `search_status` (e.g. an outage, the physical indexes)."""
+        return []
 
-    def _rebuild_one_by_one(self, phase: str, builder, chunk: list[int], state) -> dict[str, str]:
-        """Index a failed batch document by document. Documents that still fail are reported and
-        queued in the outbox with their error, so the worker retries them: none is dropped."""
-        from search import outbox
-
-        make_id = documents.article_id if phase == documents.ARTICLE else documents.topic_id
-        failed: dict[str, str] = {}
-        for pk in chunk:
-            try:
-                with transaction.atomic():
-                    self.index(list(builder([pk])), generation=state.generation)
-            except Exception as exc:
-                doc_id = make_id(pk)
-                failed[doc_id] = f"{type(exc).__name__}: {exc}"
-                outbox.enqueue([doc_id], "rebuild failed")
-                outbox.record_failure(doc_id, failed[doc_id])
-        return failed
-
-    def is_fresh(self) -> tuple[bool, str]:
-        """Is the index populated, up to date with the analysis code, and the outbox empty?"""
-        from search.models import OutboxEntry, RebuildState
-
-        state = RebuildState.objects.filter(backend=self.name).first()
-        if state and state.running:
-            return False, "an interrupted rebuild is waiting to resume"
-        if state and state.finished_at and state.analysis_version != ANALYSIS_VERSION:
-            return False, "the text analysis changed since the last rebuild"
-        expected = sum(documents.count_sources().values())
-        if expected and not self.document_count():
-            return False, "the index is empty"
-        backlog = OutboxEntry.objects.count()
-        if backlog:
-            return False, f"{backlog} index updates are waiting in the outbox"
-        return True, "index populated and outbox empty"
+    def index_problem(self) -> str:
+        """Why this backend's own index can't be trusted though a rebuild finished (Elasticsearch:
+        no live index, or one built by an older mapping); "" when there is none. The checks every
+        backend shares (interrupted, older analysis, empty, outbox) are in search/rebuild.py."""
+        return ""

@@ -28,7 +28,7 @@ import os
 import re
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -38,13 +38,10 @@ from django.utils.translation import gettext as _
 from elasticsearch import ApiError, Elasticsearch, NotFoundError, TransportError
 
 from search import conf, documents
-from search.analysis import ANALYSIS_VERSION
 from search.backends import es_mapping, es_query
 from search.backends.base import (
-    REBUILD_BATCH,
     BaseSearchBackend,
     Health,
-    RebuildProgress,
     SearchHit,
     SearchQuery,
     SearchResults,
@@ -437,25 +434,17 @@ class ElasticsearchSearchBackend(BaseSearchBackend):
             )
         return name
 
-    def rebuild(self, restart: bool = False, progress: Callable[[RebuildProgress], None] | None = None,
-                batch_size: int = REBUILD_BATCH, stop_after: int | None = None) -> RebuildProgress:
-        """Rebuild the embedded fallback first when it needs it (never built, interrupted, or
-        built by older analysis code), then the Elasticsearch index."""
-        if self.fallback_needs_rebuild():
-            def fallback_progress(p: RebuildProgress) -> None:
-                if progress:
-                    progress(RebuildProgress(f"fallback {p.phase}", p.processed, p.total, p.resumed))
-
-            self.fallback_backend.rebuild(progress=fallback_progress, batch_size=batch_size)
+    @contextlib.contextmanager
+    def rebuilding(self) -> Iterator[None]:
         try:
-            return super().rebuild(restart=restart, progress=progress, batch_size=batch_size, stop_after=stop_after)
+            yield
         except TransportError as exc:
             raise ElasticsearchUnavailable(
                 f"Elasticsearch at {self.config.display_url} failed during the rebuild ({exc}); the live "
                 "index is untouched. Run search_reindex again to resume."
             ) from exc
 
-    def _rebuild_one_by_one(self, phase, builder, chunk, state) -> dict[str, str]:
+    def check_rebuild_can_continue(self) -> None:
         """A failed rebuild batch is retried document by document (each failure queued in the
         outbox) — unless the cluster is down: then stop, without advancing the checkpoint, so
         `search_reindex` resumes at this batch instead of queueing every remaining document."""
@@ -464,7 +453,6 @@ class ElasticsearchSearchBackend(BaseSearchBackend):
                 f"Elasticsearch at {self.config.display_url} became unavailable during the rebuild; "
                 "the live index is untouched. Run search_reindex again to resume."
             )
-        return super()._rebuild_one_by_one(phase, builder, chunk, state)
 
     def begin_rebuild(self, generation: int) -> None:
         config = self.config
@@ -503,30 +491,18 @@ class ElasticsearchSearchBackend(BaseSearchBackend):
             if name != new and config.is_own_index(name):
                 client.indices.delete(index=name, ignore_unavailable=True)
 
-    def fallback_needs_rebuild(self) -> bool:
-        from search.models import RebuildState
-
-        state = RebuildState.objects.filter(backend=self.fallback_backend.name).first()
-        if state and state.running:
-            return True
-        if state and state.finished_at and state.analysis_version != ANALYSIS_VERSION:
-            return True
-        return bool(sum(documents.count_sources().values())) and not self.fallback_backend.document_count()
-
-    def is_fresh(self) -> tuple[bool, str]:
-        if self.fallback_needs_rebuild():
-            return False, "the embedded fallback index is empty, interrupted or out of date"
+    def index_problem(self) -> str:
         try:
             meta = self._call(self._live_meta)
-            if meta is None:
-                return False, "there is no live Elasticsearch index yet"
-            if meta.get("mapping_version") != es_mapping.MAPPING_VERSION:
-                return False, "the Elasticsearch mapping changed since the last rebuild"
-            if bool(meta.get("icu")) != self.capabilities().icu:
-                return False, "analysis-icu was installed or removed since the last rebuild"
-            return super().is_fresh()
         except ElasticsearchUnavailable as exc:
-            return False, str(exc)
+            return str(exc)
+        if meta is None:
+            return "there is no live Elasticsearch index yet"
+        if meta.get("mapping_version") != es_mapping.MAPPING_VERSION:
+            return "the Elasticsearch mapping changed since the last rebuild"
+        if bool(meta.get("icu")) != self.capabilities().icu:
+            return "analysis-icu was installed or removed since the last rebuild"
+        return ""
 
     def _live_meta(self) -> dict | None:
         client = self.client()

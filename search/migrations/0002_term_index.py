@@ -1,6 +1,6 @@
 # ruff: noqa: RUF012
 """The embedded backend's term index: FTS5 tables on SQLite; tsvector + GIN, term and stats tables
-on PostgreSQL (see search/backends/database.py)."""
+on PostgreSQL (see search/backends/database/)."""
 
 from django.db import migrations
 

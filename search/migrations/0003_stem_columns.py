@@ -9,10 +9,11 @@ from django.db import migrations
 
 
 def recreate(apps, schema_editor):
-    from search.backends.database import SQLITE_DROP, create_schema
+    from search.backends.database import create_schema
+    from search.backends.database.sqlite import DROP
 
     if schema_editor.connection.vendor == "sqlite":
-        for statement in SQLITE_DROP:
+        for statement in DROP:
             schema_editor.execute(statement)
     create_schema(schema_editor)
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from django.core.cache import cache
 
-from search.backends.database import DatabaseSearchBackend
+from search.backends.database import engine_class
+from search.backends.elasticsearch import ElasticsearchSearchBackend
 
 FLAG_KEY = "search-tests:fail-index"
 
@@ -31,16 +32,9 @@ class FailOnFlagMixin:
         return super().index(docs, generation=generation)
 
 
-class FailingDatabaseBackend(FailOnFlagMixin, DatabaseSearchBackend):
+class FailingDatabaseBackend(FailOnFlagMixin, engine_class()):  # the engine of the test database
     name = "database"
 
 
-try:  # the Elasticsearch backend arrives with issue 6
-    from search.backends.elasticsearch import ElasticsearchSearchBackend
-except ImportError:  # pragma: no cover
-    ElasticsearchSearchBackend = None
-
-if ElasticsearchSearchBackend is not None:  # pragma: no cover
-
-    class FailingElasticsearchBackend(FailOnFlagMixin, ElasticsearchSearchBackend):
-        name = ElasticsearchSearchBackend.name
+class FailingElasticsearchBackend(FailOnFlagMixin, ElasticsearchSearchBackend):
+    name = ElasticsearchSearchBackend.name

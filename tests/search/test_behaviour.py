@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from search import outbox
+from search import outbox, rebuild
 from search.models import OutboxEntry
 from tests.factories import UserFactory
 from tests.kb.factories import make_article, make_category
@@ -451,16 +451,16 @@ def test_rebuild_resumes_after_an_interruption_and_drops_stale_documents(
     OutboxEntry.objects.all().delete()  # pretend the index was never fed: only a rebuild fills it
     backend.index([SearchDocument(id="topic:999999", kind="topic", object_id=999999, language="en",
                                   title="Quota ghost", body="", url="/gone/", forum_id=public_forum.pk)])
-    partial = backend.rebuild(batch_size=2, stop_after=4)  # "crash" after two batches
+    partial = rebuild.rebuild(backend, batch_size=2, stop_after=4)  # "crash" after two batches
     assert partial.processed == 4 and partial.phase == "article"
-    assert backend.rebuild_state().running
-    assert not backend.is_fresh()[0]
+    assert rebuild.state_of(backend).running
+    assert not rebuild.is_fresh(backend)[0]
     assert ids(api_search(client, "ghost")) == ["topic:999999"]  # searches keep the old index meanwhile
-    result = backend.rebuild(batch_size=2)  # resumes
+    result = rebuild.rebuild(backend, batch_size=2)  # resumes
     assert result.resumed and result.phase == "done" and result.processed == 8
     found = set(ids(api_search(client, "quota", limit=50)))
     assert found == {kb(a) for a in articles} | {tp(t) for t in topics}  # ghost gone
-    assert backend.is_fresh() == (True, "index populated and outbox empty")
+    assert rebuild.is_fresh(backend) == (True, "index populated and outbox empty")
 
 
 def test_reindex_command_shows_progress_and_skips_when_fresh(backend, kb_indexes, capsys, sync):

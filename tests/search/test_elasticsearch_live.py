@@ -13,7 +13,7 @@ import logging
 
 import pytest
 
-from search import outbox
+from search import outbox, rebuild
 from search.analysis import tokenize
 from search.backends import get_backend
 from search.backends.es_mapping import prepare_text
@@ -34,7 +34,7 @@ def es(request, settings):
 @pytest.fixture
 def built(es):
     """An empty live index built by a rebuild (so its analyzers can be asked directly)."""
-    es.rebuild()
+    rebuild.rebuild(es)
     return es
 
 
@@ -91,13 +91,13 @@ def test_rebuild_swaps_the_alias_in_one_step_and_deletes_the_old_index(client, e
     sync()  # first use: the initial live index
     first = es.live_index()
     assert first.endswith("-0-initial")
-    es.rebuild()
+    rebuild.rebuild(es)
     second = es.live_index()
     assert second != first and second.startswith(f"{es.config.index_prefix}-1-")
     assert es.building_index() is None
     assert not es.client().indices.exists(index=first)
     assert ids(api_search(client, "certificate")) == [f"kb:{article.pk}"]
-    es.rebuild(restart=True)
+    rebuild.rebuild(es, restart=True)
     assert es.live_index().startswith(f"{es.config.index_prefix}-2-")
     assert not es.client().indices.exists(index=second)
 
@@ -106,9 +106,9 @@ def test_an_interrupted_rebuild_leaves_the_live_index_serving_and_resumes(
         client, es, kb_indexes, public_forum, sync, settings):
     old_articles = [make_article(kb_indexes["en"], f"Mailbox quota {n}", f"quota-{n}") for n in range(4)]
     sync()
-    es.rebuild()
+    rebuild.rebuild(es)
     live = es.live_index()
-    partial = es.rebuild(restart=True, batch_size=2, stop_after=2)  # "crash" after one batch
+    partial = rebuild.rebuild(es, restart=True, batch_size=2, stop_after=2)  # "crash" after one batch
     assert partial.phase != "done"
     assert es.live_index() == live  # the live alias was not touched
     building = es.building_index()
@@ -119,7 +119,7 @@ def test_an_interrupted_rebuild_leaves_the_live_index_serving_and_resumes(
     sync()
     assert f"topic:{topic.pk}" in ids(api_search(client, "quota", limit=50))
     assert es.client().get(index=building, id=f"topic:{topic.pk}")["found"]
-    result = es.rebuild()  # resumes into the same building index
+    result = rebuild.rebuild(es)  # resumes into the same building index
     assert result.resumed and result.phase == "done"
     assert es.live_index() == building
     assert not es.client().indices.exists(index=live)
@@ -129,10 +129,10 @@ def test_an_interrupted_rebuild_leaves_the_live_index_serving_and_resumes(
 def test_restart_deletes_the_abandoned_building_index(es, kb_indexes, sync):
     make_article(kb_indexes["en"], "Abandoned rebuild", "abandoned")
     sync()
-    es.rebuild(batch_size=1, stop_after=0)
+    rebuild.rebuild(es, batch_size=1, stop_after=0)
     abandoned = es.building_index()
     assert abandoned
-    es.rebuild(restart=True)
+    rebuild.rebuild(es, restart=True)
     assert not es.client().indices.exists(index=abandoned)
     assert es.building_index() is None
 
@@ -147,7 +147,7 @@ def test_documents_failing_during_a_rebuild_are_queued_and_applied_later(client,
     bad = make_article(kb_indexes["en"], "Weekly backups", "weekly-backups")
     sync()
     fail_indexing(f"kb:{bad.pk}")
-    result = backend.rebuild(restart=True)
+    result = rebuild.rebuild(backend, restart=True)
     assert result.phase == "done" and f"kb:{bad.pk}" in result.failed
     assert ids(api_search(client, "backups")) == [f"kb:{good.pk}"]
     stop_failing()

@@ -20,7 +20,7 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from search import outbox
+from search import outbox, rebuild
 from search.backends import get_backend
 from search.backends.elasticsearch import (
     BREAKER_KEY,
@@ -149,7 +149,7 @@ def test_a_rebuild_during_an_outage_fails_cleanly_and_changes_nothing(cluster_do
         call_command("search_reindex", stdout=StringIO())
     state = RebuildState.objects.filter(backend="elasticsearch").first()
     assert state is None or not state.running
-    fresh, reason = get_backend().is_fresh()
+    fresh, reason = rebuild.is_fresh(get_backend())
     assert not fresh and reason
 
 

@@ -17,6 +17,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
+from search import rebuild
 from search.backends import get_backend
 from search.backends.base import RebuildProgress
 
@@ -35,7 +36,7 @@ class Command(BaseCommand):
     def handle(self, *args, restart=False, quiet_if_fresh=False, batch_size=500, verbosity=1, **options):
         backend = get_backend()
         if quiet_if_fresh and not restart:
-            fresh, reason = backend.is_fresh()
+            fresh, reason = rebuild.is_fresh(backend)
             if fresh:
                 if verbosity > 1:
                     self.stdout.write(f"Search index is fresh ({reason}); nothing to do.")
@@ -43,7 +44,7 @@ class Command(BaseCommand):
             self.stdout.write(f"Rebuilding the search index: {reason}.")
         started = time.monotonic()
         show_bar = verbosity > 0
-        state = backend.rebuild_state()
+        state = rebuild.state_of(backend)
         if state.running and not restart:
             self.stdout.write(
                 f"Resuming the interrupted rebuild (generation {state.generation}, "
@@ -54,7 +55,7 @@ class Command(BaseCommand):
             if show_bar:
                 self._bar(p, time.monotonic() - started)
 
-        result = backend.rebuild(restart=restart, progress=progress, batch_size=batch_size)
+        result = rebuild.rebuild(backend, restart=restart, progress=progress, batch_size=batch_size)
         elapsed = time.monotonic() - started
         if show_bar:
             self.stdout.write("")

@@ -20,7 +20,7 @@ class Command(BaseCommand):
         health = backend.health()
         status = self.style.SUCCESS("OK") if health.ok else self.style.ERROR("UNAVAILABLE")
         self.stdout.write(f"Backend: {backend.name} ({health.detail}) {status}")
-        for line in getattr(backend, "status_lines", list)():  # backend extras (Elasticsearch: outage, indexes)
+        for line in backend.status_lines():
             self.stdout.write(f"  {line}")
         stats = backend.stats() if health.ok else {}
         sources = count_sources()
