@@ -146,6 +146,7 @@ def prepare(args: argparse.Namespace, users: int) -> dict:
                 "forum_slug": t.forum.slug, "forum_pk": t.forum_id, "topic_slug": t.slug, "topic_pk": t.pk})
             for t in reply_targets
         ],
+        "reply_topic_ids": [t.pk for t in reply_targets],
         "queries": subjects,
         "password": password,
     }
@@ -332,7 +333,25 @@ def run(args: argparse.Namespace, base: str, urls: dict, server: subprocess.Pope
             break
         time.sleep(1)
     backlog_end = outbox.backlog()
-    return report(rec, args.seconds, memory_start, memory_end, backlog_at_stop, backlog_end, drained_at)
+    stale = stale_topics(urls["reply_topic_ids"])
+    return report(rec, args.seconds, memory_start, memory_end, backlog_at_stop, backlog_end, drained_at) or \
+        (1 if stale else 0)
+
+
+def stale_topics(topic_ids: list[int]) -> list[str]:
+    """Topics replied to whose indexed document is older than their last post (printed)."""
+    from machina.core.db.models import get_model
+
+    from search.models import IndexedDocument
+
+    Topic = get_model("forum_conversation", "Topic")
+    last_posts = dict(Topic.objects.filter(pk__in=topic_ids).values_list("pk", "last_post_on"))
+    indexed = dict(IndexedDocument.objects.filter(doc_id__in=[f"topic:{pk}" for pk in topic_ids])
+                   .values_list("doc_id", "updated_at"))
+    stale = [f"topic:{pk}" for pk, last in last_posts.items() if indexed.get(f"topic:{pk}") != last]
+    print(f"topics replied to: {len(last_posts)}; indexed as of their last reply: {len(last_posts) - len(stale)}"
+          + (f"; STALE: {', '.join(stale)}" if stale else ""))
+    return stale
 
 
 def report(rec: Recorder, seconds: float, memory_start: dict, memory_end: dict, backlog_at_stop: dict, backlog_end: dict,
