@@ -9,6 +9,7 @@ signal receivers see it.
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from machina.core.db.models import get_model
@@ -206,3 +207,9 @@ def report_post(user, post, reason: str, comment: str = "") -> tuple[PostReport,
     report = PostReport(post=post, reporter=user, reason=reason, comment=comment.strip()[:500])
     report.save()
     return report, True
+
+
+def count_topic_view(topic_id: int) -> None:
+    """One more view of a topic, as machina's topic_viewed receiver counts it (for cached pages,
+    which skip the view; see helpcenter/page_cache.py)."""
+    Topic.objects.filter(pk=topic_id).update(views_count=F("views_count") + 1)

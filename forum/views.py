@@ -30,6 +30,7 @@ from machina.core.loading import get_class
 
 from forum import conf, forms, notifications, services, spam
 from forum.models import PostReport, PostVote
+from helpcenter import page_cache
 from search.models import SearchEvent
 from tickets import deflection
 
@@ -118,7 +119,8 @@ class TopicView(VisibleTopicMixin, machina_views.TopicView):
                 request.GET = request.GET.copy()
                 request.GET["page"] = str(index // self.paginate_by + 1)
         response = ListView.get(self, request, **kwargs)
-        self.send_signal(request, response, topic)
+        self.send_signal(request, response, topic)  # machina counts the view and tracks reading
+        page_cache.on_hit(request, "forum.services.count_topic_view", topic.pk)  # cached answers count too
         return response
 
     def get_queryset(self):

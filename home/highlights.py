@@ -41,8 +41,9 @@ def current_notices(locale: Locale, at: datetime | None = None) -> list[ServiceN
     return sorted(notices, key=lambda n: (kind_order.get(n.kind, 2), n.starts_at))
 
 
-def popular_articles(locale: Locale, limit: int = 6) -> list[Highlight]:
-    """Live, public KB articles in `locale`: most viewed when views are counted, else newest."""
+def popular_articles(locale: Locale, limit: int = 6, request: HttpRequest | None = None) -> list[Highlight]:
+    """Live, public KB articles in `locale`: most viewed when views are counted, else newest.
+    With the request, Wagtail looks the site's root paths up once per request, not per article."""
     try:
         from kb.models import ArticlePage
     except ImportError:
@@ -54,7 +55,7 @@ def popular_articles(locale: Locale, limit: int = 6) -> list[Highlight]:
     return [
         Highlight(
             title=article.title,
-            url=article.url,
+            url=article.get_url(request),
             summary=getattr(article, "summary", "") or "",
             date=article.last_published_at,
         )

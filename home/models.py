@@ -29,7 +29,7 @@ class HomePage(Page):
         context = super().get_context(request, *args, **kwargs)
         context["now"] = timezone.now()
         context["notices"] = highlights.current_notices(self.locale, at=context["now"])
-        context["popular_articles"] = highlights.popular_articles(self.locale)
+        context["popular_articles"] = highlights.popular_articles(self.locale, request=request)
         context["solved_threads"] = highlights.recently_solved_threads(request, self.locale.language_code)
         return context
 

@@ -35,6 +35,7 @@ from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Orderable, Page
 from wagtail.search import index
 
+from helpcenter import page_cache
 from kb.admin_panels import HelpfulnessPanel
 from kb.blocks import ArticleBodyBlock
 from kb.text import anchor_ids, html_to_text
@@ -405,6 +406,7 @@ class ArticlePage(RoutablePageMixin, Page):
             from kb.counters import record_view
 
             record_view(self.pk)
+            page_cache.on_hit(request, "kb.counters.record_view", self.pk)
         return super().index_route(request, *args, **kwargs)
 
     @path("feedback/", name="feedback")

@@ -17,6 +17,8 @@ urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("django-admin/", admin.site.urls),
     path("documents/", include(wagtaildocs_urls)),
+    # A CSRF token for forms on cached pages, fetched on submit (helpcenter/template_filters.py).
+    path("api/csrf", home_views.csrf_token, name="csrf_token"),
     path("api/", include(search_api_urls)),
     # Our language switcher target: lands on the translated page, not just the translated URL.
     path("i18n/setlang/", home_views.set_language, name="set_language"),

@@ -14,14 +14,38 @@
       keyboardChange = event.key !== "Enter";
       if (event.key === "Enter") {
         event.preventDefault();
-        form.submit();
+        submit(form);
       }
     });
     select.addEventListener("pointerdown", function () { keyboardChange = false; });
     select.addEventListener("change", function () {
-      if (!keyboardChange) form.submit();
+      if (!keyboardChange) submit(form);
     });
   }
+
+  // requestSubmit() fires "submit" (so the CSRF-on-demand handler below runs); submit() doesn't.
+  function submit(form, submitter) {
+    if (form.requestSubmit) { form.requestSubmit(submitter); } else { form.submit(); }
+  }
+
+  // Forms on cacheable pages carry an empty CSRF field for anonymous visitors (the page sets no
+  // cookie). On submit, fetch a token (which also sets the cookie), fill it in and submit again.
+  // Runs in the capture phase, before any other submit handler (e.g. kb.js's fetch).
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    var field = form.querySelector && form.querySelector("input[data-csrf-on-demand]");
+    if (!field || field.value || !window.fetch) return;
+    event.preventDefault();
+    event.stopImmediatePropagation();
+    var submitter = event.submitter;
+    fetch("/api/csrf", { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (response) { return response.json(); })
+      .then(function (data) {
+        form.querySelectorAll("input[data-csrf-on-demand]").forEach(function (input) { input.value = data.token; });
+        submit(form, submitter);
+      })
+      .catch(function () { form.submit(); });  // the server's CSRF page offers to send it again
+  }, true);
 
   // Buttons with data-confirm ask before submitting (e.g. destructive actions).
   function initConfirm(button) {

@@ -122,3 +122,22 @@ def test_lao_and_nepali_names_on_an_english_page_use_their_fonts(kb_site, live_s
         family,
     ), f"{family} was not loaded for the {lang} link"
     screenshot(page, f"home-en-footer-{lang}")
+
+
+def test_a_visitor_on_a_cached_page_votes_and_switches_language(kb_site, live_server, page):
+    from django.test import Client
+
+    """The page comes from the anonymous page cache and set no cookie; the vote and the language
+    switcher fetch their CSRF token when used."""
+    pages, _staff = kb_site
+    article = pages["en"]
+    Client().get(article.url)  # another visitor had the page rendered and stored
+    response = page.goto(live_server.url + article.url)
+    assert response.headers.get("x-page-cache") == "hit"
+    assert not page.context.cookies()
+    page.get_by_role("button", name="Yes", exact=True).click()
+    expect(page.locator("[data-kb-feedback-status]")).to_contain_text("Thank you")
+    assert ArticleFeedback.objects.get(article=article).helpful
+    page.locator("#language-select").select_option("lo")
+    expect(page).to_have_url(re.compile(r"/lo/"))
+    expect(page.locator("html")).to_have_attribute("lang", "lo")

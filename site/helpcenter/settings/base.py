@@ -39,6 +39,8 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 # or a comma-separated list of proxy networks. Checked here so a typo fails at start-up.
 TRUSTED_PROXIES = parse_trusted_proxies(env("TRUSTED_PROXIES", ""))
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+# Offers to send a form again when a visitor without JavaScript posted it from a cached page.
+CSRF_FAILURE_VIEW = "home.views.csrf_failure"
 
 INSTALLED_APPS = [
     # Ours first so our templates and translations win over the libraries'.
@@ -97,6 +99,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "helpcenter.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Cookieless anonymous GETs of public pages are answered here, before any session work.
+    "helpcenter.page_cache.AnonymousPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -105,7 +109,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
-    "machina.apps.forum_permission.middleware.ForumPermissionMiddleware",
+    # machina's, without writing a session for every anonymous visitor (see forum/middleware.py).
+    "forum.middleware.ForumPermissionMiddleware",
 ]
 
 ROOT_URLCONF = "helpcenter.urls"
