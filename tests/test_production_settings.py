@@ -40,3 +40,13 @@ def test_production_passes_check_deploy():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_production_leaves_reply_mail_to_the_worker():
+    code = "from forum import conf; print(conf.get('FORUM_NOTIFICATIONS_SEND_ON_COMMIT'))"
+    result = run_manage("shell", "-c", code, SECRET_KEY=GOOD_SECRET, ALLOWED_HOSTS="help.example.com")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "False"
+    opted_in = run_manage("shell", "-c", code, SECRET_KEY=GOOD_SECRET, ALLOWED_HOSTS="help.example.com",
+                          FORUM_NOTIFICATIONS_SEND_ON_COMMIT="true")
+    assert opted_in.stdout.strip().splitlines()[-1] == "True"

@@ -34,3 +34,7 @@ STORAGES = {
 }
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+# Reply notifications are sent by `forum_send_notifications --loop` (a supervised worker), not in
+# the request that posted the reply: rendering and sending one mail per follower took a third of
+# a reply's time, and an SMTP server that hangs would hold the web worker.
+FORUM_NOTIFICATIONS_SEND_ON_COMMIT = env_bool("FORUM_NOTIFICATIONS_SEND_ON_COMMIT", False)
