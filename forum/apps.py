@@ -10,4 +10,6 @@ class SupportForumConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from forum import receivers  # noqa: F401  (connects the signal receivers)
+        from forum import receivers, trackers  # noqa: F401  (receivers: connects the signal receivers)
+
+        trackers.install()

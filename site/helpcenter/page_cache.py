@@ -52,6 +52,7 @@ ALLOWED_QUERY = {"page", "post"}
 # Cookies that don't change what an anonymous page shows.
 NEUTRAL_COOKIES = {"django_language"}
 GENERATION_KEY = "pagecache:gen:"
+PENDING_ATTRIBUTE = "_page_cache_pending_tags"  # on the database connection: tags to bump at commit
 # machina's topic URL: community/forum/<slug>-<id>/topic/<slug>-<id>/
 TOPIC_PATH = re.compile(r"community/forum/[^/]*-\d+/topic/[^/]*-(\d+)/$")
 
@@ -66,17 +67,36 @@ def max_age() -> int:
 
 def invalidate(*tags: str) -> None:
     """Every cached page that depends on one of these tags is re-rendered on its next request.
-    Bumped now and again when the current transaction commits: a page another request renders
-    from the not yet committed data in between is stored under a generation that is then gone."""
-    _bump(tags)
-    if transaction.get_connection().in_atomic_block:
-        transaction.on_commit(lambda: _bump(tags))
+
+    Outside a transaction the tags are bumped at once. Inside one, they are collected and bumped
+    together when it commits: a page another request renders meanwhile from the old data is stored
+    under a generation the commit replaces; and a cache write inside the transaction would cost
+    every reply several writes and, with the database cache, lock the generation row until commit
+    (every other reply on the site would wait for it)."""
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
+        _bump(set(tags))
+        return
+    pending = connection.__dict__.setdefault(PENDING_ATTRIBUTE, set())
+    pending.update(tags)
+    # Registered on every call (a savepoint rolled back drops its callbacks); the first one to run
+    # bumps everything collected, the others find nothing left. Tags of a transaction rolled back
+    # are bumped with the next commit: one needless re-render, never a stale page.
+    transaction.on_commit(lambda: _flush(connection))
 
 
-def _bump(tags: tuple[str, ...]) -> None:
+def _flush(connection) -> None:
+    pending = connection.__dict__.get(PENDING_ATTRIBUTE)
+    if pending:
+        tags = set(pending)
+        pending.clear()
+        _bump(tags)
+
+
+def _bump(tags: set[str]) -> None:
     # A fresh random value, not a counter: it only has to differ from every earlier one, and one
     # set_many is one write (a cache's incr() may reset the key's expiry, and then restart at 1).
-    cache.set_many({GENERATION_KEY + tag: uuid.uuid4().hex for tag in tags}, timeout=None)
+    cache.set_many({GENERATION_KEY + tag: uuid.uuid4().hex for tag in sorted(tags)}, timeout=None)
 
 
 def on_hit(request: HttpRequest, action: str, *args: object) -> None:

@@ -141,10 +141,12 @@ def listing_html(client, url):
     return client.get(url).content.decode()
 
 
-def test_unpublish_removes_article_from_listings_at_once(client, kb_indexes, category, article):
+def test_unpublish_removes_article_from_listings_at_once(client, kb_indexes, category, article,
+                                                         django_capture_on_commit_callbacks):
     for url in (category.url, kb_indexes["en"].url):
         assert article.url in listing_html(client, url)
-    article.unpublish()
+    with django_capture_on_commit_callbacks(execute=True):  # cached pages are invalidated on commit
+        article.unpublish()
     for url in (category.url, kb_indexes["en"].url):
         assert article.url not in listing_html(client, url)
     assert client.get(article.url).status_code == 404

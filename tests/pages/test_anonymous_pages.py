@@ -68,37 +68,58 @@ def test_pages_that_differ_per_request_are_not_cached(pages):
     assert "X-Page-Cache" not in anonymous().get(pages["home"] + "?utm=1")
 
 
-def test_a_reply_shows_at_once_on_the_topic_and_the_forum_list(pages, question, other_customer):
+def test_a_reply_shows_at_once_on_the_topic_and_the_forum_list(pages, question, other_customer,
+                                                                django_capture_on_commit_callbacks):
     anonymous().get(pages["topic"])
     anonymous().get(pages["forum"])
-    make_reply(question, other_customer, "Flush the resolver cache with the toolkit button.")
+    with django_capture_on_commit_callbacks(execute=True):
+        make_reply(question, other_customer, "Flush the resolver cache with the toolkit button.")
     assert b"Flush the resolver cache" in anonymous().get(pages["topic"]).content
     forum_page = anonymous().get(pages["forum"])
     assert forum_page.get("X-Page-Cache") != "hit"
 
 
-def test_a_reply_elsewhere_keeps_other_topics_cached(pages, question, email_forum, customer, other_customer):
+def test_a_reply_elsewhere_keeps_other_topics_cached(pages, question, email_forum, customer, other_customer,
+                                                     django_capture_on_commit_callbacks):
     from tests.forum.factories import make_topic
 
-    other = make_topic(email_forum, customer, "Mailbox quota warning")
+    with django_capture_on_commit_callbacks(execute=True):
+        other = make_topic(email_forum, customer, "Mailbox quota warning")
     anonymous().get(pages["topic"])
-    make_reply(other, other_customer, "Archive the old folders.")
+    with django_capture_on_commit_callbacks(execute=True):
+        make_reply(other, other_customer, "Archive the old folders.")
     assert anonymous().get(pages["topic"])["X-Page-Cache"] == "hit"
 
 
-def test_publishing_an_article_changes_the_anonymous_page(pages, article):
+def test_pages_change_when_the_transaction_commits_not_before(pages, question, other_customer,
+                                                              django_capture_on_commit_callbacks):
+    """Until the reply commits, other requests may still be served (and store) the page without
+    it; the commit makes those entries unreachable. Writing to the cache inside the transaction
+    would make every other reply wait for this one (a row lock with the database cache)."""
+    anonymous().get(pages["topic"])
+    with django_capture_on_commit_callbacks(execute=True):
+        make_reply(question, other_customer, "Renew the certificate from the SSL page.")
+        assert anonymous().get(pages["topic"])["X-Page-Cache"] == "hit"
+    page = anonymous().get(pages["topic"])
+    assert page.get("X-Page-Cache") != "hit"
+    assert b"Renew the certificate from the SSL page" in page.content
+
+
+def test_publishing_an_article_changes_the_anonymous_page(pages, article, django_capture_on_commit_callbacks):
     assert b"Point a domain to your hosting" in anonymous().get(pages["article"]).content
     article.title = "Point a domain name at your hosting plan"
-    article.save_revision().publish()
+    with django_capture_on_commit_callbacks(execute=True):
+        article.save_revision().publish()
     page = anonymous().get(pages["article"])
     assert b"Point a domain name at your hosting plan" in page.content
     assert b"Point a domain name at your hosting plan" in anonymous().get(pages["category"]).content
 
 
-def test_a_new_notice_shows_on_the_home_page(pages, site_pages):
+def test_a_new_notice_shows_on_the_home_page(pages, site_pages, django_capture_on_commit_callbacks):
     anonymous().get(pages["home"])
-    ServiceNotice.objects.create(title="Mail delays in the Frankfurt data centre", kind="outage",
-                                 locale=site_pages["en"].locale, starts_at=timezone.now())
+    with django_capture_on_commit_callbacks(execute=True):
+        ServiceNotice.objects.create(title="Mail delays in the Frankfurt data centre", kind="outage",
+                                     locale=site_pages["en"].locale, starts_at=timezone.now())
     assert b"Mail delays in the Frankfurt data centre" in anonymous().get(pages["home"]).content
 
 
