@@ -100,8 +100,9 @@ def setup_django(env: dict[str, str]) -> None:
     django.setup()
 
 
-def prepare(args: argparse.Namespace, users: int) -> dict:
-    """Migrate, load the demo, collect static files, create the soak's customers; returns the URLs."""
+def prepare(args: argparse.Namespace, users: int, targets: int = 12) -> dict:
+    """Migrate, load the demo, collect static files, create `users` customers; returns the URLs
+    (`targets`: how many open topics to reply to)."""
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import AnonymousUser
     from django.core.management import call_command
@@ -136,7 +137,7 @@ def prepare(args: argparse.Namespace, users: int) -> dict:
     can_read = PermissionHandler().can_read_forum
     topics = [t for t in Topic.approved_objects.select_related("forum").order_by("pk")
               if can_read(t.forum, AnonymousUser())]
-    reply_targets = [t for t in topics if not t.is_locked and t.forum.slug][:12]
+    reply_targets = [t for t in topics if not t.is_locked and t.forum.slug][:targets]
     articles = [page.url for page in ArticlePage.objects.live().public()]
     subjects = [t.subject for t in topics]
     urls = {
