@@ -163,6 +163,12 @@ class BaseSearchBackend:
     def maintain(self) -> None:
         """Housekeeping the worker runs when idle (e.g. merging index segments). Optional."""
 
+    def fold_statistics(self) -> int:
+        """Merge corpus statistics that writes appended since the last call (the worker calls it
+        every few seconds, busy or not); returns how many entries were merged. Optional: only for
+        engines whose writes append statistics instead of updating shared rows."""
+        return 0
+
     # --- shared result decoration ------------------------------------------------------------
 
     @staticmethod

@@ -18,6 +18,7 @@ from search import outbox
 from search.backends import get_backend
 
 MAINTENANCE_EVERY = 60  # seconds: index housekeeping (segment merges) when idle
+STATISTICS_EVERY = 5  # seconds: merge appended corpus statistics, busy or idle
 
 
 class OutboxPass:
@@ -28,6 +29,7 @@ class OutboxPass:
         self.report_to = report_to
         self.verbosity = verbosity
         self.last_maintenance = 0.0
+        self.last_statistics = 0.0
 
     def __call__(self) -> bool:
         if not connection.in_atomic_block:  # (tests run the command inside a transaction)
@@ -37,6 +39,9 @@ class OutboxPass:
             self.report_to.stdout.write(f"applied {len(report.applied)}, failed {len(report.failed)}")
             for doc_id, error in report.failed.items():
                 self.report_to.stderr.write(f"  {doc_id}: {error} (will retry)")
+        if time.monotonic() - self.last_statistics > STATISTICS_EVERY:
+            self.last_statistics = time.monotonic()
+            get_backend().fold_statistics()
         if report.applied:
             return True
         if time.monotonic() - self.last_maintenance > MAINTENANCE_EVERY:
