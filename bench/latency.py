@@ -9,6 +9,13 @@ through Django's test client (middleware, URL routing, permissions, event rows, 
 - suggest: the beginning of a random existing title cut inside a word ("dns reco"), as typed;
 - search: 2-5 words of a random existing title, shuffled (a rephrased question).
 Reported: p50/p95/p99 in milliseconds after a warm-up, process peak RSS and database size.
+
+On PostgreSQL (BENCH_DATABASE_URL) each size also gets the floor, in the same run: for the same
+queries, our backend's suggest()/search() called directly (no HTTP) against a bare
+`tsv @@ to_tsquery(...)` ranked by `ts_rank` with LIMIT 10 on the same rows, alternating query by
+query. The bare query gets the same analysed words: suggest ANDs them with the half-typed last word
+as a `:*` prefix; search ORs them (any word, as a rephrased question needs). It has no BM25, no
+boosts, no permissions filter and no snippets: what PostgreSQL itself costs for those words.
 """
 
 from __future__ import annotations
@@ -74,6 +81,66 @@ def measure(client, path: str, queries: list[tuple[str, str]], warmup: int = 30)
     }
 
 
+def database_mb(work: Path) -> int:
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_database_size(current_database())")
+            return round(cursor.fetchone()[0] / 1e6)
+    return round(sum(p.stat().st_size for p in work.glob("bench.sqlite3*")) / 1e6)
+
+
+def floor_query(text: str, language: str, suggest: bool) -> str:
+    """The bare tsquery for these words: each word's analysed terms ORed; words ANDed (suggest,
+    the last one a prefix) or ORed (search)."""
+    from search.analysis import analyze_query
+
+    def quoted(term: str) -> str:
+        return "'" + term.replace("\\", "\\\\").replace("'", "''") + "'"
+
+    parts = []
+    for group in analyze_query(text, language, prefix_last=suggest).matching_groups:
+        alternatives = [quoted(t) for t in group.terms] + [quoted(p) + ":*" for p in group.prefixes]
+        if alternatives:
+            parts.append("(" + " | ".join(alternatives) + ")")
+    return (" & " if suggest else " | ").join(parts)
+
+
+def floor_comparison(queries: list[tuple[str, str]], suggest: bool, warmup: int = 30) -> dict:
+    """Our backend against the bare PostgreSQL query, alternating, same queries (PostgreSQL only)."""
+    from django.db import connection
+    from machina.core.db.models import get_model
+
+    from search.backends import get_backend
+    from search.backends.base import SearchQuery
+
+    backend = get_backend()
+    forum_ids = frozenset(get_model("forum", "Forum").objects.values_list("pk", flat=True))
+    ours, bare = [], []
+    for number, (text, language) in enumerate(queries):
+        query = SearchQuery(text=text, forum_ids=forum_ids, language=language, limit=10)
+        tsquery = floor_query(text, language, suggest)
+        started = time.perf_counter()
+        (backend.suggest if suggest else backend.search)(query)
+        middle = time.perf_counter()
+        if tsquery:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT id, ts_rank(tsv, q) AS rank FROM search_document, to_tsquery('simple', %s) AS q "
+                    "WHERE tsv @@ q ORDER BY rank DESC LIMIT 10", [tsquery])
+                cursor.fetchall()
+        ended = time.perf_counter()
+        if number >= warmup:
+            ours.append((middle - started) * 1000)
+            bare.append((ended - middle) * 1000)
+    return {
+        "ours_p50": percentile(ours, 50), "ours_p95": percentile(ours, 95),
+        "bare_p50": percentile(bare, 50), "bare_p95": percentile(bare, 95),
+        "p95_ratio": percentile(ours, 95) / max(percentile(bare, 95), 0.001),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
@@ -130,9 +197,14 @@ def main() -> None:
             "index_docs_per_s": round(documents / indexing),
             "suggest": measure(client, "/api/suggest", suggest_queries(titles, args.requests + 30, rng)),
             "search": measure(client, "/api/search", search_queries(titles, args.requests + 30, rng)),
-            "db_mb": round(sum(p.stat().st_size for p in work.glob("bench.sqlite3*")) / 1e6),
+            "db_mb": database_mb(work),
             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
         }
+        from django.db import connection
+
+        if connection.vendor == "postgresql":
+            row["floor_suggest"] = floor_comparison(suggest_queries(titles, args.requests + 30, rng), suggest=True)
+            row["floor_search"] = floor_comparison(search_queries(titles, args.requests + 30, rng), suggest=False)
         SearchEvent.objects.all().delete()
         results.append(row)
         print(json.dumps(row), flush=True)
@@ -142,6 +214,14 @@ def main() -> None:
         s, q = row["suggest"], row["search"]
         print(f"{row['topics']:>8} {row['documents']:>8} {row['index_docs_per_s']:>12} "
               f"{s['p50']:>8.1f}{s['p95']:>8.1f}{s['p99']:>8.1f} {q['p50']:>8.1f}{q['p95']:>8.1f}{q['p99']:>8.1f}")
+    if any("floor_suggest" in row for row in results):
+        print()
+        print(f"{'topics':>8} {'':>8} {'ours p50/p95 ms':>18} {'bare p50/p95 ms':>18} {'p95 ratio':>9}")
+        for row in results:
+            for kind in ("suggest", "search"):
+                f = row[f"floor_{kind}"]
+                print(f"{row['topics']:>8} {kind:>8} {f['ours_p50']:>9.1f}{f['ours_p95']:>9.1f} "
+                      f"{f['bare_p50']:>9.1f}{f['bare_p95']:>9.1f} {f['p95_ratio']:>9.2f}")
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
 
