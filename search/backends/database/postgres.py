@@ -66,39 +66,44 @@ class PostgresSearchBackend(DatabaseSearchBackend):
     # --- writing -----------------------------------------------------------------------------
 
     def _previous(self, cursor, pks: list[int]) -> dict:
-        """The rows' term maps and lengths as they are before this write (locked until it commits):
-        the statistics are updated by the difference."""
+        """The rows' lengths as they are before this write (rows locked until it commits): the
+        corpus length is updated by the difference. Term differences are computed in SQL."""
         cursor.execute(
-            "SELECT id, tf, length FROM search_document WHERE id = ANY(%s) AND tf IS NOT NULL FOR UPDATE",
+            "SELECT id, length FROM search_document WHERE id = ANY(%s) AND tf IS NOT NULL FOR UPDATE",
             [pks],
         )
-        return {pk: (_json(tf), length) for pk, tf, length in cursor.fetchall()}
+        return dict(cursor.fetchall())
 
     def _write_terms(self, cursor, pairs: list[tuple[int, AnalyzedDocument]], previous: dict) -> None:
-        df_delta: Counter[str] = Counter()
+        maps: dict[str, dict[str, list[int]]] = {}
         new_docs = length_delta = 0
-        updates = []
         for pk, item in pairs:
             counts: dict[str, list[int]] = {}
             for position, field_name in enumerate(FIELDS):
                 for term in item.fields[field_name]:
                     counts.setdefault(term, [0] * len(FIELDS))[position] += 1
-            old_terms, old_length = previous.get(pk, ({}, None))
-            for term in counts.keys() - old_terms.keys():
-                df_delta[term] += 1
-            for term in old_terms.keys() - counts.keys():
-                df_delta[term] -= 1
+            maps[str(pk)] = counts
+            old_length = previous.get(pk)
             if old_length is None:
                 new_docs += 1
             else:
                 length_delta -= old_length
             length_delta += item.length
-            updates.append((list(counts), json.dumps(counts, ensure_ascii=False), pk))
-        cursor.executemany(
-            "UPDATE search_document SET tsv = array_to_tsvector(%s::text[]), tf = %s::jsonb WHERE id = %s",
-            updates,
+        # One statement for the whole batch, the maps sent as one JSON text (binding thousands of
+        # term arrays costs more client time than the database spends on them). Every CTE reads
+        # the rows as they were before the statement, so `old` holds the terms being replaced.
+        cursor.execute(
+            "WITH new AS (SELECT key::bigint AS id, value AS tf FROM jsonb_each(%s::jsonb)), "
+            "old AS (SELECT d.id, d.tf FROM search_document d JOIN new ON d.id = new.id WHERE d.tf IS NOT NULL), "
+            "written AS (UPDATE search_document d SET tf = new.tf, "
+            "  tsv = array_to_tsvector(ARRAY(SELECT jsonb_object_keys(new.tf))) FROM new WHERE d.id = new.id), "
+            "changes AS (SELECT k AS term, 1 AS df FROM new, jsonb_object_keys(new.tf) AS k "
+            "  UNION ALL SELECT k, -1 FROM old, jsonb_object_keys(old.tf) AS k) "
+            "INSERT INTO search_term_delta (term, df) "
+            "SELECT term, sum(df) FROM changes GROUP BY term HAVING sum(df) <> 0",
+            [json.dumps(maps, ensure_ascii=False)],
         )
-        self._apply_deltas(cursor, df_delta, new_docs, length_delta)
+        self._apply_deltas(cursor, Counter(), new_docs, length_delta)
 
     @staticmethod
     def _apply_deltas(cursor, df_delta: Counter[str], doc_delta: int, length_delta: int) -> None:
@@ -145,13 +150,14 @@ class PostgresSearchBackend(DatabaseSearchBackend):
             return int(terms or 0) + int(row[0] if row else 0)
 
     def _delete_terms(self, cursor, pks: list[int]) -> None:
-        df_delta: Counter[str] = Counter()
-        docs = length = 0
-        for tf, doc_length in self._previous(cursor, pks).values():
-            df_delta.update({term: -1 for term in tf})
-            docs -= 1
-            length -= doc_length
-        self._apply_deltas(cursor, df_delta, docs, length)
+        lengths = self._previous(cursor, pks)
+        if lengths:
+            cursor.execute(
+                "INSERT INTO search_term_delta (term, df) SELECT k, -count(*) FROM search_document d, "
+                "jsonb_object_keys(d.tf) AS k WHERE d.id = ANY(%s) AND d.tf IS NOT NULL GROUP BY k",
+                [list(lengths)],
+            )
+        self._apply_deltas(cursor, Counter(), -len(lengths), -sum(lengths.values()))
 
     def _after_rebuild(self) -> None:
         """Recount the statistics from scratch, so any drift is repaired."""
@@ -222,13 +228,15 @@ class PostgresSearchBackend(DatabaseSearchBackend):
             return {}
         placeholders = ", ".join(["%s"] * len(ids))
         pairs = [(term, index) for index, group in enumerate(groups) for term in group.terms]
+        # Each row's map decompressed once (see _ranked), then probed for every term.
         cursor.execute(
-            "SELECT d.id, count(DISTINCT g.i) FROM search_document d "
-            "JOIN unnest(%s::text[], %s::int[]) AS g(term, i) ON jsonb_exists(d.tf, g.term) "
-            f"WHERE d.id IN ({placeholders}) GROUP BY d.id",
+            "SELECT m.id, (SELECT count(DISTINCT g.i) FROM unnest(%s::text[], %s::int[]) AS g(term, i) "
+            "  WHERE m.tf ? g.term) "
+            "FROM (SELECT d.id, (d.tf || '{}'::jsonb) AS tf FROM search_document d "
+            f"  WHERE d.id IN ({placeholders}) AND d.tf IS NOT NULL OFFSET 0) AS m",
             [[t for t, _ in pairs], [i for _, i in pairs], *ids],
         )
-        return dict(cursor.fetchall())
+        return {pk: n for pk, n in cursor.fetchall() if n}
 
     def _rank(self, cursor, query: SearchQuery, plan: Plan, corpus: Corpus, limit: int, offset: int,
               count: bool = True) -> tuple[list[tuple[int, float]], int]:
@@ -335,7 +343,3 @@ def _tsquery(plan: Plan, frequencies: dict[str, int] | None = None) -> str:
 
 def _tsquery_term(term: str) -> str:
     return "'" + term.replace("\\", "\\\\").replace("'", "''") + "'"
-
-
-def _json(value) -> dict:
-    return json.loads(value) if isinstance(value, str) else (value or {})
