@@ -26,17 +26,29 @@ from django.db import connection, transaction
 from search import conf
 from search.analysis import AnalyzedQuery, QueryGroup
 from search.backends.base import SearchQuery
-from search.backends.database.base import FIELDS, AnalyzedDocument, DatabaseSearchBackend, field_weights
+from search.backends.database.base import (
+    FIELDS,
+    TITLE_FIELDS,
+    AnalyzedDocument,
+    DatabaseSearchBackend,
+    field_weights,
+)
 from search.backends.database.planner import Corpus, Plan, combine, idf, present_terms
 
 K1 = 1.2
 B = 0.75
+# The terms found in the title, keywords or title stems (positions 0, 1 and 3 of FIELDS): the
+# title tier's tsvector, small enough to stay in the row, for queries of very common words.
+TITLE_TSV_SQL = ("array_to_tsvector(ARRAY(SELECT key FROM jsonb_each({tf}) "
+                 "WHERE (value->>0)::int + (value->>1)::int + (value->>3)::int > 0))")
 FOLD_LOCK = 0x5EA4C4  # advisory lock key: one statistics merge at a time
 
 SCHEMA = [
     "ALTER TABLE search_document ADD COLUMN IF NOT EXISTS tsv tsvector",
     "ALTER TABLE search_document ADD COLUMN IF NOT EXISTS tf jsonb",
     "CREATE INDEX IF NOT EXISTS search_document_tsv ON search_document USING gin (tsv)",
+    "ALTER TABLE search_document ADD COLUMN IF NOT EXISTS title_tsv tsvector",
+    "CREATE INDEX IF NOT EXISTS search_document_title_tsv ON search_document USING gin (title_tsv)",
     'CREATE TABLE IF NOT EXISTS search_term (term text COLLATE "C" PRIMARY KEY, df integer NOT NULL)',
     ("CREATE TABLE IF NOT EXISTS search_pg_stats (id integer PRIMARY KEY, doc_count bigint NOT NULL, "
      "total_length bigint NOT NULL)"),
@@ -53,6 +65,8 @@ DROP = [
     "DROP TABLE IF EXISTS search_pg_stats",
     "DROP TABLE IF EXISTS search_term",
     "DROP INDEX IF EXISTS search_document_tsv",
+    "DROP INDEX IF EXISTS search_document_title_tsv",
+    "ALTER TABLE search_document DROP COLUMN IF EXISTS title_tsv",
     "ALTER TABLE search_document DROP COLUMN IF EXISTS tf",
     "ALTER TABLE search_document DROP COLUMN IF EXISTS tsv",
 ]
@@ -60,7 +74,7 @@ DROP = [
 
 class PostgresSearchBackend(DatabaseSearchBackend):
     engine = "PostgreSQL full-text (tsvector + GIN, BM25)"
-    title_tier = False  # a tsvector has no column filter
+    title_tier = True  # title_tsv: the terms of the title and tags only
     age_days_sql = "GREATEST(EXTRACT(EPOCH FROM (now() - d.updated_at)) / 86400.0, 0)"
 
     # --- writing -----------------------------------------------------------------------------
@@ -96,7 +110,8 @@ class PostgresSearchBackend(DatabaseSearchBackend):
             "WITH new AS (SELECT key::bigint AS id, value AS tf FROM jsonb_each(%s::jsonb)), "
             "old AS (SELECT d.id, d.tf FROM search_document d JOIN new ON d.id = new.id WHERE d.tf IS NOT NULL), "
             "written AS (UPDATE search_document d SET tf = new.tf, "
-            "  tsv = array_to_tsvector(ARRAY(SELECT jsonb_object_keys(new.tf))) FROM new WHERE d.id = new.id), "
+            "  tsv = array_to_tsvector(ARRAY(SELECT jsonb_object_keys(new.tf))), "
+            f"  title_tsv = {TITLE_TSV_SQL.format(tf='new.tf')} FROM new WHERE d.id = new.id), "
             "changes AS (SELECT k AS term, 1 AS df FROM new, jsonb_object_keys(new.tf) AS k "
             "  UNION ALL SELECT k, -1 FROM old, jsonb_object_keys(old.tf) AS k) "
             "INSERT INTO search_term_delta (term, df) "
@@ -250,6 +265,8 @@ class PostgresSearchBackend(DatabaseSearchBackend):
         rows: list = []
         if limit > 0:
             weights = field_weights()
+            if plan.title_only:  # as SQLite's title table: body words don't count
+                weights = [w if name in TITLE_FIELDS else 0.0 for name, w in zip(FIELDS, weights, strict=True)]
             weighted_tf = " + ".join(
                 f"COALESCE((m.tf -> q.term ->> {i})::float8, 0) * %s" for i in range(len(FIELDS))
             )
@@ -269,7 +286,7 @@ class PostgresSearchBackend(DatabaseSearchBackend):
                 # (`|| '{}'`, kept from being inlined by OFFSET 0) and scored row by row. Joining
                 # all candidates to all terms re-reads every map once per query term.
                 "WITH q(term, idf) AS (SELECT * FROM unnest(%s::text[], %s::float8[])), "
-                f"c AS MATERIALIZED (SELECT d.id FROM search_document d WHERE d.tsv @@ %s::tsquery AND {filter_sql} "
+                f"c AS MATERIALIZED (SELECT d.id FROM search_document d WHERE d.{_column(plan)} @@ %s::tsquery AND {filter_sql} "
                 f"  {cap_sql}), "
                 f"m AS (SELECT d.id, d.length, (d.tf || '{{}}'::jsonb) AS tf, {boost_sql} AS boost "
                 "  FROM c JOIN search_document d ON d.id = c.id OFFSET 0), "
@@ -285,7 +302,7 @@ class PostgresSearchBackend(DatabaseSearchBackend):
         if rows:
             return [(pk, score) for pk, score, _ in rows], rows[0][2]
         cursor.execute(
-            f"SELECT count(*) FROM search_document d WHERE d.tsv @@ %s::tsquery AND {filter_sql}",
+            f"SELECT count(*) FROM search_document d WHERE d.{_column(plan)} @@ %s::tsquery AND {filter_sql}",
             [tsquery, *filter_params],
         )
         return [], cursor.fetchone()[0]
@@ -298,7 +315,7 @@ class PostgresSearchBackend(DatabaseSearchBackend):
     def _facet_counts(cursor, plan: Plan, filter_sql: str, params: list) -> list[tuple[str, str, int]]:
         cursor.execute(
             "SELECT d.kind, d.language, count(*) FROM search_document d "
-            f"WHERE d.tsv @@ %s::tsquery AND {filter_sql} GROUP BY d.kind, d.language",
+            f"WHERE d.{_column(plan)} @@ %s::tsquery AND {filter_sql} GROUP BY d.kind, d.language",
             [_tsquery(plan), *params],
         )
         return cursor.fetchall()
@@ -313,6 +330,11 @@ class PostgresSearchBackend(DatabaseSearchBackend):
     def _probe(self, cursor) -> None:
         cursor.execute("SELECT doc_count FROM search_pg_stats WHERE id = 1")
         cursor.fetchall()
+
+
+def _column(plan: Plan) -> str:
+    """The tsvector a plan matches: the whole document's terms, or its title and tags' only."""
+    return "title_tsv" if plan.title_only else "tsv"
 
 
 @contextmanager
