@@ -92,11 +92,13 @@ class PostgresSearchBackend(DatabaseSearchBackend):
         maps: dict[str, dict[str, list[int]]] = {}
         new_docs = length_delta = 0
         for pk, item in pairs:
-            counts: dict[str, list[int]] = {}
-            for position, field_name in enumerate(FIELDS):
-                for term in item.fields[field_name]:
-                    counts.setdefault(term, [0] * len(FIELDS))[position] += 1
-            maps[str(pk)] = counts
+            # term -> its count in each field, in FIELDS order (Counter counts in C).
+            title, keywords, body, title_stems, body_stems = (Counter(item.fields[name]) for name in FIELDS)
+            maps[str(pk)] = {
+                term: [title.get(term, 0), keywords.get(term, 0), body.get(term, 0),
+                       title_stems.get(term, 0), body_stems.get(term, 0)]
+                for term in title.keys() | keywords.keys() | body.keys() | title_stems.keys() | body_stems.keys()
+            }
             old_length = previous.get(pk)
             if old_length is None:
                 new_docs += 1
@@ -105,15 +107,18 @@ class PostgresSearchBackend(DatabaseSearchBackend):
             length_delta += item.length
         # One statement for the whole batch, the maps sent as one JSON text (binding thousands of
         # term arrays costs more client time than the database spends on them). Every CTE reads
-        # the rows as they were before the statement, so `old` holds the terms being replaced.
+        # the rows as they were before the statement, so `old_tf` holds the terms being replaced.
+        # Rows whose map is unchanged (most of a rebuild) are not rewritten: no new row version
+        # and no new GIN entries for them.
         cursor.execute(
             "WITH new AS (SELECT key::bigint AS id, value AS tf FROM jsonb_each(%s::jsonb)), "
-            "old AS (SELECT d.id, d.tf FROM search_document d JOIN new ON d.id = new.id WHERE d.tf IS NOT NULL), "
-            "written AS (UPDATE search_document d SET tf = new.tf, "
-            "  tsv = array_to_tsvector(ARRAY(SELECT jsonb_object_keys(new.tf))), "
-            f"  title_tsv = {TITLE_TSV_SQL.format(tf='new.tf')} FROM new WHERE d.id = new.id), "
-            "changes AS (SELECT k AS term, 1 AS df FROM new, jsonb_object_keys(new.tf) AS k "
-            "  UNION ALL SELECT k, -1 FROM old, jsonb_object_keys(old.tf) AS k) "
+            "changed AS (SELECT new.id, new.tf, d.tf AS old_tf FROM new JOIN search_document d ON d.id = new.id "
+            "  WHERE d.tf IS DISTINCT FROM new.tf), "
+            "written AS (UPDATE search_document d SET tf = c.tf, "
+            "  tsv = array_to_tsvector(ARRAY(SELECT jsonb_object_keys(c.tf))), "
+            f"  title_tsv = {TITLE_TSV_SQL.format(tf='c.tf')} FROM changed c WHERE d.id = c.id), "
+            "changes AS (SELECT k AS term, 1 AS df FROM changed, jsonb_object_keys(changed.tf) AS k "
+            "  UNION ALL SELECT k, -1 FROM changed, jsonb_object_keys(changed.old_tf) AS k) "
             "INSERT INTO search_term_delta (term, df) "
             "SELECT term, sum(df) FROM changes GROUP BY term HAVING sum(df) <> 0",
             [json.dumps(maps, ensure_ascii=False)],
