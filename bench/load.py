@@ -28,7 +28,6 @@ import json
 import os
 import secrets
 import shutil
-import signal
 import subprocess
 import sys
 import threading
@@ -180,19 +179,11 @@ def main() -> int:
         command += ["--threads", str(args.threads)]
     child_env = {**os.environ, **env}
     server = subprocess.Popen(command, env=child_env, cwd=ROOT)
-    worker = subprocess.Popen([sys.executable, str(ROOT / "manage.py"), "search_worker", "--interval", "1"],
-                              env=child_env, cwd=ROOT, stdout=subprocess.DEVNULL)
+    worker = soak.start_search_worker(child_env)
     try:
         results = measure(args, base, urls)
     finally:
-        for process in (server, worker):
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-        for process in (server, worker):
-            try:
-                process.wait(30)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        soak.stop(server, worker)
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
     return 1 if any(row["errors"] for row in results["lines"].values()) else 0

@@ -257,19 +257,28 @@ def main() -> int:
         [str(bin_dir / "gunicorn"), "--chdir", str(ROOT / "site"), "helpcenter.wsgi", "--bind", f"127.0.0.1:{args.port}",
          "--workers", str(args.gunicorn_workers), "--timeout", "30", "--log-level", "warning"],
         env=child_env, cwd=ROOT)
-    worker = subprocess.Popen([sys.executable, str(ROOT / "manage.py"), "search_worker", "--interval", "1"],
-                              env=child_env, cwd=ROOT, stdout=subprocess.DEVNULL)
+    worker = start_search_worker(child_env)
     try:
         return run(args, base, urls, server, worker)
     finally:
-        for process in (server, worker):
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-        for process in (server, worker):
-            try:
-                process.wait(30)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        stop(server, worker)
+
+
+def start_search_worker(env: dict[str, str]) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, str(ROOT / "manage.py"), "search_worker", "--interval", "1"],
+                            env=env, cwd=ROOT, stdout=subprocess.DEVNULL)
+
+
+def stop(*processes: subprocess.Popen) -> None:
+    """SIGTERM to each process still running, then wait; kill whatever is left after 30 s."""
+    for process in processes:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+    for process in processes:
+        try:
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            process.kill()
 
 
 def run(args: argparse.Namespace, base: str, urls: dict, server: subprocess.Popen, worker: subprocess.Popen) -> int:
