@@ -190,14 +190,7 @@ def main() -> int:
 
 
 def measure(args: argparse.Namespace, base: str, urls: dict) -> dict:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(base + "/bench/empty", timeout=5).status_code == 200:
-                break
-        except requests.RequestException:
-            time.sleep(0.5)
-    else:
+    if not soak.wait_until_up(base + "/bench/empty"):
         raise RuntimeError("gunicorn did not answer within 60 s")
     pages = urls["pages"]
     article = next(url for url in pages if "/kb/" in url)

@@ -27,6 +27,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import _django
+import soak
 
 
 def main() -> int:
@@ -116,13 +117,7 @@ def main() -> int:
     while OutboxEntry.objects.exists() and time.monotonic() < deadline:
         time.sleep(0.5)
     drain = time.monotonic() - started - written
-    for process in workers:
-        process.send_signal(signal.SIGTERM)
-    for process in workers:
-        try:
-            process.wait(30)
-        except subprocess.TimeoutExpired:
-            process.kill()
+    soak.stop(*workers)
 
     left = OutboxEntry.objects.count()
     subjects = dict(Topic.objects.filter(pk__in=topic_ids).values_list("pk", "subject"))

@@ -269,6 +269,19 @@ def start_search_worker(env: dict[str, str]) -> subprocess.Popen:
                             env=env, cwd=ROOT, stdout=subprocess.DEVNULL)
 
 
+def wait_until_up(url: str, seconds: float = 60) -> bool:
+    """Poll `url` until it answers 200 (True) or `seconds` pass (False)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(url, timeout=5).status_code == 200:
+                return True
+        except requests.RequestException:
+            pass
+        time.sleep(0.5)
+    return False
+
+
 def stop(*processes: subprocess.Popen) -> None:
     """SIGTERM to each process still running, then wait; kill whatever is left after 30 s."""
     for process in processes:
@@ -284,14 +297,7 @@ def stop(*processes: subprocess.Popen) -> None:
 def run(args: argparse.Namespace, base: str, urls: dict, server: subprocess.Popen, worker: subprocess.Popen) -> int:
     from search import outbox
 
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(base + "/en/", timeout=5).status_code == 200:
-                break
-        except requests.RequestException:
-            time.sleep(0.5)
-    else:
+    if not wait_until_up(base + "/en/"):
         print("gunicorn did not answer within 60 s")
         return 1
     for url in urls["pages"][:20]:  # warm every worker's templates a little
