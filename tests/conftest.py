@@ -20,9 +20,11 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 @pytest.fixture(autouse=True)
 def _fresh_cache(request):
-    """Rate limits, view counters and search state live in the database cache, which some
-    backends keep outside the test transaction: every test with database access starts and
-    ends with an empty cache. Tests without database access cannot reach the cache anyway."""
+    """View counters, cached pages and search state live in the database cache, which some
+    backends keep outside the test transaction: every test with database access starts with an
+    empty cache. Tests without database access cannot reach the cache anyway. Not cleared again at
+    the end: a browser test's live server may still be answering the page's last request then
+    (SQLite: "database table is locked"), and the next test clears it first in any case."""
     names = set(request.fixturenames)
     if "transactional_db" in names or "live_server" in names:
         request.getfixturevalue("transactional_db")
@@ -33,7 +35,6 @@ def _fresh_cache(request):
         return
     cache.clear()
     yield
-    cache.clear()
 
 
 @pytest.fixture

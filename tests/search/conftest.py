@@ -33,7 +33,7 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 @pytest.fixture(autouse=True)
 def _clean_cache(db):
-    cache.clear()  # rate limits and the failure-injection flag live in the database cache
+    cache.clear()  # the failure-injection flag and permission versions live in the database cache
     yield
     cache.clear()
 

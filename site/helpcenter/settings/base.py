@@ -45,6 +45,7 @@ CSRF_FAILURE_VIEW = "home.views.csrf_failure"
 INSTALLED_APPS = [
     # Ours first so our templates and translations win over the libraries'.
     "home",
+    "helpcenter",
     "accounts",
     "kb",
     "forum.apps.SupportForumConfig",
