@@ -7,7 +7,8 @@ without view restrictions (search.documents), and a restriction change reindexes
 
 machina's handler costs tens of milliseconds, too much for suggest-as-you-type, so the readable
 forum ids are cached in the shared cache per reader (anonymous, or user id + superuser/active
-flags) under a version stamp. Any change to forum permissions, forums, or group membership bumps
+flags), each entry stamped with the version it was computed under; the version and the reader's
+entry are read together, in one round trip. Any change to forum permissions, forums, or group membership bumps
 the stamp (right away and again after commit), so the next search recomputes; entries also expire
 after PERMISSIONS_TTL seconds as a backstop.
 """
@@ -52,12 +53,16 @@ def _reader_key(user) -> str:
 
 
 def cached_readable_forum_ids(user, handler=None) -> frozenset[int]:
-    key = f"search:readable-forums:{_version()}:{_reader_key(user)}"
-    cached = cache.get(key)
-    if cached is not None:
-        return frozenset(cached)
+    key = f"search:readable-forums:{_reader_key(user)}"
+    found = cache.get_many([VERSION_KEY, key])
+    version = found.get(VERSION_KEY)
+    if version is None:
+        version = _version()
+    entry = found.get(key)
+    if entry is not None and entry[0] == version:
+        return frozenset(entry[1])
     ids = readable_forum_ids(user, handler)
-    cache.set(key, sorted(ids), timeout=PERMISSIONS_TTL)
+    cache.set(key, (version, sorted(ids)), timeout=PERMISSIONS_TTL)
     return ids
 
 

@@ -3,12 +3,13 @@ analytics event every search writes."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import unicodedata
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.http import HttpRequest
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -111,19 +112,14 @@ def run_search(request: HttpRequest, query: SearchQuery, *, source: str, suggest
 
 def fold_promoted_topics(results: SearchResults) -> SearchResults:
     """Group a thread promoted into an article under that article when both are results
-    (DESIGN.md: a promoted thread yields to its article): the thread moves right after the
+    (a promoted thread yields to its article): the thread moves right after the
     article and carries `folded_under` (the article's id), so the API marks it; the article carries
     `folded_hits` (its threads), so the search page nests them inside the article's entry. A thread
     is never listed as a separate result above or apart from its article."""
-    from search.documents import TOPIC_PREFIX, promoted_topics
-
+    # Each topic's index entry names the article it was promoted into (reindexed when the promotion
+    # changes), and an unpublished article leaves the index: no query needed here.
     shown = {hit.id for hit in results.hits}
-    topic_pks = [int(hit.id[len(TOPIC_PREFIX):]) for hit in results.hits
-                 if hit.kind == TOPIC and hit.id[len(TOPIC_PREFIX):].isdigit()]
-    if not topic_pks:
-        return results
-    promoted = promoted_topics(topic_pks)
-    folded = {f"{TOPIC_PREFIX}{pk}": article for pk, article in promoted.items() if article in shown}
+    folded = {hit.id: hit.promoted_to for hit in results.hits if hit.kind == TOPIC and hit.promoted_to in shown}
     if not folded:
         return results
     children: dict[str, list] = {}
@@ -163,7 +159,10 @@ def record_search(request: HttpRequest, query: SearchQuery, results: SearchResul
     session = getattr(request, "session", None)
     user = getattr(request, "user", None)
     try:
-        with transaction.atomic():  # a savepoint: a failed insert leaves the request usable
+        # Inside a transaction, a savepoint keeps a failed insert from breaking the request's
+        # transaction; in autocommit a failed insert harms nothing, and BEGIN/COMMIT around it
+        # would cost two more round trips on every search.
+        with transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext():
             return SearchEvent.objects.create(
                 event_type=SearchEvent.Type.SEARCH,
                 query=query.text[:500],

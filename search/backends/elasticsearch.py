@@ -618,6 +618,7 @@ class ElasticsearchSearchBackend(BaseSearchBackend):
             forum_id=source.get("forum_id"),
             updated_at=_parse_datetime(updated) if updated else None,
             votes=int(source.get("votes") or 0),
+            promoted_to=source.get("promoted_to", ""),
         )
         return self.decorate(hit, source.get("body", ""), analyzed, reader_language)
 

@@ -38,6 +38,10 @@ FIELDS = ("title", "keywords", "body", "title_stems", "body_stems")
 TITLE_FIELDS = ("title", "keywords", "title_stems")
 LANGUAGE_COUNTS_KEY = "search:documents-per-language"
 
+# One ranked row: (row id, score, title, language). The title comes with the ranking so the
+# re-scoring (BaseSearchBackend.rerank) needs no second query.
+RankedRow = tuple[int, float, str, str]
+
 
 @dataclass
 class AnalyzedDocument:
@@ -101,9 +105,9 @@ class DatabaseSearchBackend(BaseSearchBackend):
         raise NotImplementedError
 
     def _rank(self, cursor, query: SearchQuery, plan: Plan, corpus: Corpus, limit: int, offset: int,
-              count: bool = True) -> tuple[list[tuple[int, float]], int]:
-        """([(row id, score)], total matches) for one plan; without `count`, a capped plan may
-        report only what it ranked (suggest needs no total)."""
+              count: bool = True) -> tuple[list[RankedRow], int]:
+        """([(row id, score, title, language)], total matches) for one plan; without `count`, a
+        capped plan may report only what it ranked (suggest needs no total)."""
         raise NotImplementedError
 
     def _matched_groups(self, cursor, ids: list[int], groups: tuple[QueryGroup, ...]) -> dict[int, int]:
@@ -246,15 +250,11 @@ class DatabaseSearchBackend(BaseSearchBackend):
         if limit <= 0 and not count:
             return [], 0
         if limit <= 0 or not window or offset >= window:
-            return self._rank(cursor, query, plan, corpus, limit, offset, count)
-        rows, total = self._rank(cursor, query, plan, corpus, window, 0, count)
-        titles = {}
-        if rows:
-            cursor.execute(
-                f"SELECT id, title, language FROM search_document WHERE id IN ({', '.join(['%s'] * len(rows))})",
-                [pk for pk, _ in rows],
-            )
-            titles = {pk: (title, language) for pk, title, language in cursor.fetchall()}
+            ranked, total = self._rank(cursor, query, plan, corpus, limit, offset, count)
+            return [(pk, score) for pk, score, _title, _language in ranked], total
+        ranked, total = self._rank(cursor, query, plan, corpus, window, 0, count)
+        titles = {pk: (title, language) for pk, _score, title, language in ranked}
+        rows = [(pk, score) for pk, score, _title, _language in ranked]
         matched = None
         if count and rows and conf.ranking()["document_coverage_boost"]:
             matched = self._matched_groups(cursor, [pk for pk, _ in rows], corpus.groups)
@@ -262,7 +262,7 @@ class DatabaseSearchBackend(BaseSearchBackend):
         page = rows[offset:offset + limit]
         if offset + limit > window and total > window:
             more, _total = self._rank(cursor, query, plan, corpus, offset + limit - window, window, count)
-            page += more
+            page += [(pk, score) for pk, score, _title, _language in more]
         return page, total
 
     def _partition_size(self, cursor, language: str | None, doc_count: int) -> int:

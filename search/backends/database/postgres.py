@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 from django.db import connection, transaction
 
@@ -31,6 +29,7 @@ from search.backends.database.base import (
     TITLE_FIELDS,
     AnalyzedDocument,
     DatabaseSearchBackend,
+    RankedRow,
     field_weights,
 )
 from search.backends.database.planner import Corpus, Plan, combine, idf, present_terms
@@ -201,21 +200,41 @@ class PostgresSearchBackend(DatabaseSearchBackend):
     # --- reading -----------------------------------------------------------------------------
 
     def _corpus(self, cursor, analyzed: AnalyzedQuery) -> Corpus:
-        cursor.execute(
-            "SELECT s.doc_count + COALESCE(sum(d.doc_count), 0), s.total_length + COALESCE(sum(d.total_length), 0) "
-            "FROM search_pg_stats s LEFT JOIN search_pg_stats_delta d ON true WHERE s.id = 1 "
-            "GROUP BY s.doc_count, s.total_length"
-        )
-        doc_count, total_length = (int(v) for v in (cursor.fetchone() or (0, 0)))
+        # One round trip (this runs on every keystroke): the statistics row with its pending
+        # differences, each half-typed prefix's most frequent completions, and the document
+        # frequencies of the typed words' terms, as rows tagged 's', 'p' (with the prefix's
+        # position) and 't'.
         limit = int(conf.ranking()["prefix_expansions"])
-        groups = tuple(self._expand(cursor, group, limit) for group in analyzed.matching_groups)
-        terms = sorted({term for group in groups for term in group.terms})
+        prefixes = [prefix for group in analyzed.matching_groups for prefix in group.prefixes]
+        patterns = [p.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%" for p in prefixes]
+        terms = sorted({term for group in analyzed.matching_groups for term in group.terms})
         cursor.execute(
-            "SELECT term, sum(df) FROM (SELECT term, df FROM search_term WHERE term = ANY(%s) UNION ALL "
-            "SELECT term, df FROM search_term_delta WHERE term = ANY(%s)) AS t GROUP BY term HAVING sum(df) > 0",
-            [terms, terms],
+            "SELECT 's', 0, NULL, (s.doc_count + COALESCE(sum(d.doc_count), 0))::bigint, "
+            "  (s.total_length + COALESCE(sum(d.total_length), 0))::bigint "
+            "FROM search_pg_stats s LEFT JOIN search_pg_stats_delta d ON true WHERE s.id = 1 "
+            "GROUP BY s.doc_count, s.total_length "
+            "UNION ALL "
+            "SELECT 'p', p.i::int, x.term, x.df, 0 FROM unnest(%s::text[]) WITH ORDINALITY AS p(pattern, i) "
+            "CROSS JOIN LATERAL (SELECT term, sum(df)::bigint AS df FROM (SELECT term, df FROM search_term "
+            "  WHERE term LIKE p.pattern UNION ALL SELECT term, df FROM search_term_delta WHERE term LIKE p.pattern) "
+            "  AS t GROUP BY term HAVING sum(df) > 0 ORDER BY sum(df) DESC, term LIMIT %s) AS x "
+            "UNION ALL "
+            "SELECT 't', 0, term, sum(df)::bigint, 0 FROM (SELECT term, df FROM search_term WHERE term = ANY(%s) "
+            "  UNION ALL SELECT term, df FROM search_term_delta WHERE term = ANY(%s)) AS t "
+            "GROUP BY term HAVING sum(df) > 0",
+            [patterns, limit, terms, terms],
         )
-        frequencies = {term: int(df) for term, df in cursor.fetchall()}
+        doc_count = total_length = 0
+        completions: dict[str, list[tuple[int, str]]] = {prefix: [] for prefix in prefixes}
+        frequencies: dict[str, int] = {}
+        for tag, position, term, value, extra in cursor.fetchall():
+            if tag == "s":
+                doc_count, total_length = int(value), int(extra)
+                continue
+            frequencies[term] = int(value)
+            if tag == "p":
+                completions[prefixes[position - 1]].append((-int(value), term))
+        groups = tuple(_with_completions(group, completions) for group in analyzed.matching_groups)
         avgdl = (total_length / doc_count) if doc_count else 1.0
         # A prefix nothing in the index completes matches nothing, like an unknown word (an empty
         # alternative list would also make the tsquery invalid).
@@ -223,26 +242,8 @@ class PostgresSearchBackend(DatabaseSearchBackend):
                         for g in present_terms(groups, frequencies))
         return Corpus(present, frequencies, doc_count, avgdl)
 
-    @staticmethod
-    def _expand(cursor, group: QueryGroup, limit: int) -> QueryGroup:
-        """Add a prefix's most frequent completions from the term tables as ordinary terms."""
-        if not group.prefixes:
-            return group
-        completions: list[str] = []
-        for prefix in group.prefixes:
-            pattern = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-            cursor.execute(
-                "SELECT term FROM (SELECT term, df FROM search_term WHERE term LIKE %s UNION ALL "
-                "SELECT term, df FROM search_term_delta WHERE term LIKE %s) AS t GROUP BY term "
-                "HAVING sum(df) > 0 ORDER BY sum(df) DESC, term LIMIT %s",
-                [pattern, pattern, limit],
-            )
-            completions += [row[0] for row in cursor.fetchall()]
-        # Prefixes stay on the group so the planner keeps it; only `terms` reach the tsquery.
-        return QueryGroup(group.word, tuple(dict.fromkeys(group.terms + tuple(completions))), group.prefixes)
-
     def _matched_groups(self, cursor, ids: list[int], groups: tuple[QueryGroup, ...]) -> dict[int, int]:
-        """Reads those rows' `tf` keys (prefixes were expanded into terms by _expand)."""
+        """Reads those rows' `tf` keys (prefixes were expanded into terms by _corpus)."""
         groups = tuple(g for g in groups if g.terms or g.prefixes)
         if not groups:
             return {}
@@ -259,12 +260,7 @@ class PostgresSearchBackend(DatabaseSearchBackend):
         return {pk: n for pk, n in cursor.fetchall() if n}
 
     def _rank(self, cursor, query: SearchQuery, plan: Plan, corpus: Corpus, limit: int, offset: int,
-              count: bool = True) -> tuple[list[tuple[int, float]], int]:
-        with _gin_scans(cursor):
-            return self._ranked(cursor, query, plan, corpus, limit, offset)
-
-    def _ranked(self, cursor, query: SearchQuery, plan: Plan, corpus: Corpus, limit: int,
-                offset: int) -> tuple[list[tuple[int, float]], int]:
+              count: bool = True) -> tuple[list[RankedRow], int]:
         tsquery = _tsquery(plan, corpus.frequencies)
         filter_sql, filter_params = self._filter_sql(query)
         rows: list = []
@@ -284,7 +280,8 @@ class PostgresSearchBackend(DatabaseSearchBackend):
             # and test every row's tsvector until `cap` match (tens of milliseconds when matches
             # are sparse); the GIN index finds them without reading a tsvector.
             cap_sql = f"ORDER BY d.id + 0 DESC LIMIT {int(plan.cap)}" if plan.cap else ""
-            cursor.execute(
+            _execute_with_gin_scans(
+                cursor,
                 # BM25 as FTS5 computes it: sum over query terms of
                 # idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * length / avgdl)), tf weighted by field.
                 # Candidates are chosen by id alone; then each one's term map is decompressed once
@@ -293,32 +290,29 @@ class PostgresSearchBackend(DatabaseSearchBackend):
                 "WITH q(term, idf) AS (SELECT * FROM unnest(%s::text[], %s::float8[])), "
                 f"c AS MATERIALIZED (SELECT d.id FROM search_document d WHERE d.{_column(plan)} @@ %s::tsquery AND {filter_sql} "
                 f"  {cap_sql}), "
-                f"m AS (SELECT d.id, d.length, (d.tf || '{{}}'::jsonb) AS tf, {boost_sql} AS boost "
+                f"m AS (SELECT d.id, d.length, d.title, d.language, (d.tf || '{{}}'::jsonb) AS tf, {boost_sql} AS boost "
                 "  FROM c JOIN search_document d ON d.id = c.id OFFSET 0), "
-                "s AS (SELECT m.id, m.boost * (SELECT SUM(q.idf * x.tf * %s / (x.tf + %s * (%s + %s * m.length / %s))) "
+                "s AS (SELECT m.id, m.title, m.language, m.boost * (SELECT SUM(q.idf * x.tf * %s / (x.tf + %s * (%s + %s * m.length / %s))) "
                 f"  FROM q CROSS JOIN LATERAL (SELECT {weighted_tf} AS tf) AS x WHERE x.tf > 0) AS score "
                 "  FROM m OFFSET 0) "
-                "SELECT id, score, count(*) OVER () FROM s WHERE score IS NOT NULL "
+                "SELECT id, score, count(*) OVER (), title, language FROM s WHERE score IS NOT NULL "
                 "ORDER BY score DESC, id LIMIT %s OFFSET %s",
                 [terms, idfs, tsquery, *filter_params, *boost_params,
                  K1 + 1, K1, 1 - B, B, corpus.avgdl or 1.0, *weights, limit, offset],
             )
             rows = cursor.fetchall()
         if rows:
-            return [(pk, score) for pk, score, _ in rows], rows[0][2]
-        cursor.execute(
+            return [(pk, score, title, language) for pk, score, _, title, language in rows], rows[0][2]
+        _execute_with_gin_scans(
+            cursor,
             f"SELECT count(*) FROM search_document d WHERE d.{_column(plan)} @@ %s::tsquery AND {filter_sql}",
             [tsquery, *filter_params],
         )
         return [], cursor.fetchone()[0]
 
     def _facet_rows(self, cursor, plan: Plan, filter_sql: str, params: list) -> list[tuple[str, str, int]]:
-        with _gin_scans(cursor):
-            return self._facet_counts(cursor, plan, filter_sql, params)
-
-    @staticmethod
-    def _facet_counts(cursor, plan: Plan, filter_sql: str, params: list) -> list[tuple[str, str, int]]:
-        cursor.execute(
+        _execute_with_gin_scans(
+            cursor,
             "SELECT d.kind, d.language, count(*) FROM search_document d "
             f"WHERE d.{_column(plan)} @@ %s::tsquery AND {filter_sql} GROUP BY d.kind, d.language",
             [_tsquery(plan), *params],
@@ -342,17 +336,28 @@ def _column(plan: Plan) -> str:
     return "title_tsv" if plan.title_only else "tsv"
 
 
-@contextmanager
-def _gin_scans(cursor) -> Iterator[None]:
-    """Match through the GIN index even when the planner expects a large share of the rows.
+def _with_completions(group: QueryGroup, completions: dict[str, list[tuple[int, str]]]) -> QueryGroup:
+    """The group with its prefixes' completions (most frequent first) added as ordinary terms;
+    the prefixes stay on the group so the planner keeps it; only `terms` reach the tsquery."""
+    if not group.prefixes:
+        return group
+    added = [term for prefix in group.prefixes for _, term in sorted(completions.get(prefix, []))]
+    return QueryGroup(group.word, tuple(dict.fromkeys(group.terms + tuple(added))), group.prefixes)
+
+
+def _execute_with_gin_scans(cursor, sql: str, params: list) -> None:
+    """Run one SELECT that matches through the GIN index even when the planner expects a large
+    share of the rows; its rows are then ready to fetch.
 
     The planner prices a sequential scan by pages read, but `tsv @@ query` on each row decompresses
     that row's tsvector (a few kilobytes): 50 ms on 10k documents where the GIN index answers the
-    same query in 7 ms without reading any tsvector (plain lexemes need no recheck). `SET LOCAL`
-    lasts until the end of this (or the enclosing) transaction."""
-    with transaction.atomic(using=cursor.db.alias):
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        yield
+    same query in 7 ms without reading any tsvector (plain lexemes need no recheck).
+
+    The setting travels with the query in one round trip: several statements in one simple query
+    run as one (implicit) transaction, so `SET LOCAL` lasts for this SELECT only, and the RESET
+    puts it back when an enclosing transaction is open."""
+    cursor.execute(f"SET LOCAL enable_seqscan = off; {sql}; RESET enable_seqscan", params)
+    cursor.nextset()
 
 
 def _tsquery(plan: Plan, frequencies: dict[str, int] | None = None) -> str:

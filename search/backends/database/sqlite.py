@@ -26,6 +26,7 @@ from search.backends.database.base import (
     TITLE_FIELDS,
     AnalyzedDocument,
     DatabaseSearchBackend,
+    RankedRow,
     field_weights,
 )
 from search.backends.database.planner import Corpus, Plan, combine, present_terms
@@ -177,7 +178,7 @@ class SQLiteSearchBackend(DatabaseSearchBackend):
         return dict(counts)
 
     def _rank(self, cursor, query: SearchQuery, plan: Plan, corpus: Corpus, limit: int, offset: int,
-              count: bool = True) -> tuple[list[tuple[int, float]], int]:
+              count: bool = True) -> tuple[list[RankedRow], int]:
         match = _fts5_match(plan)
         table, weights = fts_table(plan)
         filter_sql, filter_params = self._filter_sql(query)
@@ -191,21 +192,22 @@ class SQLiteSearchBackend(DatabaseSearchBackend):
                 cursor.execute(
                     f"WITH c AS MATERIALIZED (SELECT rowid AS id, {bm25} AS bm FROM {table} "
                     f"WHERE {table} MATCH %s ORDER BY rowid DESC LIMIT %s) "
-                    f"SELECT d.id, c.bm * {boost_sql} AS score, NULL FROM c JOIN search_document d ON d.id = c.id "
+                    f"SELECT d.id, c.bm * {boost_sql} AS score, NULL, d.title, d.language FROM c "
+                    "JOIN search_document d ON d.id = c.id "
                     f"WHERE {filter_sql} ORDER BY score DESC, d.id LIMIT %s OFFSET %s",
                     [*weights, match, plan.cap, *boost_params, *filter_params, limit, offset],
                 )
             else:
                 cursor.execute(
                     # bm25() only works in the FTS scan's own query: score there, count and sort outside.
-                    f"WITH m AS MATERIALIZED (SELECT d.id AS id, {bm25} * {boost_sql} AS score "
+                    f"WITH m AS MATERIALIZED (SELECT d.id AS id, {bm25} * {boost_sql} AS score, d.title, d.language "
                     f"FROM {table} JOIN search_document d ON d.id = {table}.rowid "
                     f"WHERE {table} MATCH %s AND {filter_sql}) "
-                    "SELECT id, score, count(*) OVER () FROM m ORDER BY score DESC, id LIMIT %s OFFSET %s",
+                    "SELECT id, score, count(*) OVER (), title, language FROM m ORDER BY score DESC, id LIMIT %s OFFSET %s",
                     [*weights, *boost_params, match, *filter_params, limit, offset],
                 )
             rows = cursor.fetchall()
-        ranked = [(pk, score) for pk, score, _ in rows]
+        ranked = [(pk, score, title, language) for pk, score, _, title, language in rows]
         if rows and rows[0][2] is not None:
             return ranked, rows[0][2]
         if rows and not count:
