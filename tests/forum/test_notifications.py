@@ -193,3 +193,26 @@ def test_queued_post_notifies_when_approved(email_forum, customer, other_custome
     with django_capture_on_commit_callbacks(execute=True):
         reply.save()
     assert len(mail.outbox) == 1
+
+
+def test_a_busy_thread_queues_every_follower_with_one_insert(
+    client, question, customer, other_customer, django_capture_on_commit_callbacks
+):
+    """The incident thread everyone follows: a reply queues one row per follower, in one INSERT
+    however many follow it, and each is mailed once."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from accounts import roles
+    from tests.conftest import _user_in
+
+    followers = [_user_in(roles.CUSTOMERS, username=f"follower{n}") for n in range(6)]
+    for user in followers:
+        question.subscribers.add(user)
+    client.force_login(other_customer)
+    with CaptureQueriesContext(connection) as queries, django_capture_on_commit_callbacks(execute=True):
+        assert post_reply(client, question).status_code == 302
+    inserts = [q["sql"] for q in queries.captured_queries
+               if q["sql"].startswith("INSERT") and NotificationEmail._meta.db_table in q["sql"]]
+    assert len(inserts) == 1
+    assert sorted(m.to[0] for m in mail.outbox) == sorted([customer.email] + [u.email for u in followers])
