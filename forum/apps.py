@@ -10,6 +10,7 @@ class SupportForumConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from forum import receivers, trackers  # noqa: F401  (receivers: connects the signal receivers)
+        from forum import receivers, request_permissions, trackers  # noqa: F401  (receivers: connects the signal receivers)
 
         trackers.install()
+        request_permissions.install()
