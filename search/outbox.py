@@ -14,7 +14,9 @@
    `manage.py search_worker` (`process`). Applying re-reads the current database state, so it is
    idempotent. Two workers never apply the same document at once (a per-document lock on
    PostgreSQL; SQLite has one writer): otherwise an older read could overwrite a newer one in the
-   index after the newer one's rows were cleared. A failure keeps the rows, counts the attempt,
+   index after the newer one's rows were cleared. The apply right after a request does not wait
+   for that lock: a document another process is applying keeps its row for the worker (the
+   thread everyone answers would otherwise have every reply's request rebuild it in turn). A failure keeps the rows, counts the attempt,
    records the error and retries after an exponential back-off (SEARCH_OUTBOX_BACKOFF); rows are
    never dropped.
 
@@ -68,16 +70,32 @@ def enqueue_crash_net(doc_ids: Iterable[str], reason: str = "") -> None:
     enqueue(doc_ids, reason, delay=timedelta(seconds=conf.outbox_pending_grace()))
 
 
-def _lock_documents(doc_ids: list[str]) -> None:
-    """Serialise applies of the same documents across workers until this transaction ends.
-    PostgreSQL: transaction-level advisory locks, taken in sorted order (no deadlock). SQLite
-    allows one writer at a time and refuses a write from a stale read, so it needs none."""
+def _lock_documents(doc_ids: list[str], wait: bool = True) -> list[str]:
+    """Serialise applies of the same documents across processes until this transaction ends;
+    returns the documents this transaction may apply.
+
+    PostgreSQL: transaction-level advisory locks, taken in sorted order (no deadlock). Without
+    `wait` (the apply right after a request) a document another process is applying is left out:
+    its outbox row stays and the search worker applies it within seconds. In the thread everyone
+    answers during an incident, every reply's request would otherwise queue to rebuild the same
+    document one after the other. SQLite allows one writer at a time and refuses a write from a
+    stale read, so it needs none."""
     if connection.vendor != "postgresql":
-        return
-    keys = sorted({zlib.crc32(doc_id.encode()) - 2**31 for doc_id in doc_ids})
+        return doc_ids
+    keys: dict[int, list[str]] = {}
+    for doc_id in doc_ids:
+        keys.setdefault(zlib.crc32(doc_id.encode()) - 2**31, []).append(doc_id)
+    locked: list[str] = []
     with connection.cursor() as cursor:
-        for key in keys:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+        for key in sorted(keys):
+            if wait:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+            else:
+                cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [key])
+                if not cursor.fetchone()[0]:
+                    continue
+            locked += keys[key]
+    return sorted(locked)
 
 
 def schedule(doc_ids: Iterable[str]) -> None:
@@ -131,7 +149,7 @@ def apply_now(doc_ids: Iterable[str]) -> ProcessReport:
     """Apply these documents from the current state now, whether or not rows are pending for them
     (a worker may have consumed the rows before the change committed). Never raises."""
     try:
-        return _apply_docs(sorted(set(doc_ids)), record_missing=True)
+        return _apply_docs(sorted(set(doc_ids)), record_missing=True, wait=False)
     except Exception:  # the database itself failed: the outbox rows stay for the worker
         logger.exception("search: applying %s right away failed; the worker will retry", doc_ids)
         return ProcessReport()
@@ -168,7 +186,8 @@ def drain(batch_size: int = 200, max_batches: int | None = None) -> ProcessRepor
     return total
 
 
-def _apply_docs(doc_ids: list[str], record_missing: bool = False, chunk: int = 100) -> ProcessReport:
+def _apply_docs(doc_ids: list[str], record_missing: bool = False, chunk: int = 100,
+                wait: bool = True) -> ProcessReport:
     from search.backends import get_backend
 
     backend = get_backend()
@@ -176,14 +195,12 @@ def _apply_docs(doc_ids: list[str], record_missing: bool = False, chunk: int = 1
     for start in range(0, len(doc_ids), chunk):
         part = doc_ids[start:start + chunk]
         try:
-            _apply_and_clear(backend, part)
-            report.applied += part
+            report.applied += _apply_and_clear(backend, part, wait)
         except Exception:
             # Find the documents at fault so one bad document doesn't hold back the others.
             for doc_id in part:
                 try:
-                    _apply_and_clear(backend, [doc_id])
-                    report.applied.append(doc_id)
+                    report.applied += _apply_and_clear(backend, [doc_id], wait)
                 except Exception as exc:
                     logger.warning("search: indexing %s failed: %s", doc_id, exc, exc_info=True)
                     report.failed[doc_id] = f"{type(exc).__name__}: {exc}"
@@ -191,23 +208,27 @@ def _apply_docs(doc_ids: list[str], record_missing: bool = False, chunk: int = 1
     return report
 
 
-def _apply_and_clear(backend, doc_ids: list[str]) -> None:
+def _apply_and_clear(backend, doc_ids: list[str], wait: bool = True) -> list[str]:
+    """Apply the documents and delete the outbox rows that described them; returns those applied
+    (without `wait`, documents another process is applying are left to the worker)."""
     from search.models import OutboxEntry
 
     if backend.fallback_backend is not None:
-        _apply_with_fallback(backend, doc_ids)
-        return
+        return _apply_with_fallback(backend, doc_ids, wait)
     with transaction.atomic():
-        _lock_documents(doc_ids)
+        doc_ids = _lock_documents(doc_ids, wait)
+        if not doc_ids:
+            return []
         # Rows up to here describe changes committed before we read the documents below; rows
         # written after this point (a change committing meanwhile) stay for the next round.
         seen = OutboxEntry.objects.filter(doc_id__in=doc_ids).aggregate(m=Max("id"))["m"]
         backend.apply(doc_ids)
         if seen is not None:
             OutboxEntry.objects.filter(doc_id__in=doc_ids, id__lte=seen).delete()
+    return doc_ids
 
 
-def _apply_with_fallback(backend, doc_ids: list[str]) -> None:
+def _apply_with_fallback(backend, doc_ids: list[str], wait: bool = True) -> list[str]:
     """For a backend that keeps the embedded index as its outage fallback (Elasticsearch): apply to
     the fallback first and commit that on its own, so the fallback stays current while the primary
     is down; then apply to the primary, and delete the rows only once it has them. A failure there
@@ -218,11 +239,14 @@ def _apply_with_fallback(backend, doc_ids: list[str]) -> None:
     # Read before either index reads the documents: rows up to here are covered by both.
     seen = OutboxEntry.objects.filter(doc_id__in=doc_ids).aggregate(m=Max("id"))["m"]
     with transaction.atomic():
-        _lock_documents(doc_ids)
+        doc_ids = _lock_documents(doc_ids, wait)
+        if not doc_ids:
+            return []
         backend.fallback_backend.apply(doc_ids)
     backend.apply(doc_ids)
     if seen is not None:
         OutboxEntry.objects.filter(doc_id__in=doc_ids, id__lte=seen).delete()
+    return doc_ids
 
 
 def backoff_delay(attempts: int) -> timedelta:

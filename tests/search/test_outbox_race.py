@@ -6,7 +6,7 @@ Runs on SQLite and on PostgreSQL (DATABASE_URL)."""
 import threading
 
 import pytest
-from django.db import connections
+from django.db import connections, transaction
 from django.db.models.signals import pre_save
 from django.utils import timezone
 from machina.core.db.models import get_model
@@ -64,3 +64,42 @@ def test_a_worker_running_mid_save_never_leaves_the_index_stale(settings, public
     assert not outbox.drain().failed
     assert not OutboxEntry.objects.exists()
     assert ids(api_search(client, "zanzibarquota")) == [f"topic:{topic.pk}"]
+
+
+@pytest.mark.skipif(connections["default"].vendor != "postgresql", reason="per-document locks are PostgreSQL's")
+def test_the_apply_after_a_request_leaves_a_document_being_applied_to_the_worker(settings, public_forum, client):
+    """In the thread everyone answers, each reply's request would queue to rebuild the same document:
+    the apply right after a request skips a document another process holds, its outbox row stays,
+    and the worker's next round applies it."""
+    settings.SEARCH_APPLY_IMMEDIATELY = False
+    topic = make_topic(public_forum, "Webmail shows an old quota", "Why is my quota wrong?")
+    outbox.drain()
+    doc_id = f"topic:{topic.pk}"
+    holding, release, finished = threading.Event(), threading.Event(), threading.Event()
+
+    def another_process_applying():
+        try:
+            with transaction.atomic():
+                outbox._lock_documents([doc_id])
+                holding.set()
+                release.wait(30)
+        finally:
+            connections.close_all()
+            finished.set()
+
+    holder = threading.Thread(target=another_process_applying)
+    holder.start()
+    try:
+        assert holding.wait(30)
+        topic.subject = "Webmail zanzibarquota renamed"
+        topic.save()
+        report = outbox.apply_now([doc_id])  # returns at once instead of waiting for the holder
+        assert doc_id not in report.applied and not report.failed
+        assert OutboxEntry.objects.filter(doc_id=doc_id, next_attempt_at__lte=timezone.now()).exists()
+        assert ids(api_search(client, "zanzibarquota")) == []
+    finally:
+        release.set()
+        holder.join(30)
+    assert finished.is_set()
+    assert doc_id in outbox.drain().applied
+    assert ids(api_search(client, "zanzibarquota")) == [doc_id]
