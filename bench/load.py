@@ -17,8 +17,8 @@ Then, each for --seconds after a short warm-up:
   then POSTs as fast as answers come), first each in its own topic, then all in one thread; client
   threads in this process.
 
-Printed: req/s, p50/p95/p99 and errors per line, and the session rows the anonymous phase added
-(should be 0). Exit status 1 on any error. Everything stops by itself.
+Printed: req/s, p50/p95/p99 and errors per line, the session rows the anonymous phase added
+(should be 0), and how long after the one-thread surge the thread's index entry holds its last reply. Exit status 1 on any error. Everything stops by itself.
 """
 
 from __future__ import annotations
@@ -129,6 +129,29 @@ def replies(base: str, sessions: list[requests.Session], targets: list[str], sec
     }
 
 
+def index_lag(topic_pk: int, limit: float = 60.0) -> float | None:
+    """Seconds from now until the thread's index entry reflects its last reply (its `updated_at`
+    reaches the reply's time); None if not within `limit`. A thread's entry holds its question and
+    best answers, so the last reply's words need not be searchable; its time always shows."""
+    from django.db import connections
+    from machina.core.db.models import get_model
+
+    from search.models import IndexedDocument
+
+    Post = get_model("forum_conversation", "Post")
+    last = Post.objects.filter(topic_id=topic_pk).order_by("-created").values_list("created", flat=True).first()
+    began = time.monotonic()
+    try:
+        while time.monotonic() - began < limit:
+            indexed = IndexedDocument.objects.filter(doc_id=f"topic:{topic_pk}").values_list("updated_at", flat=True).first()
+            if indexed is not None and last is not None and indexed >= last:
+                return time.monotonic() - began
+            time.sleep(0.1)
+        return None
+    finally:
+        connections.close_all()
+
+
 def session_rows() -> int:
     from django.contrib.sessions.models import Session
 
@@ -227,6 +250,9 @@ def measure(args: argparse.Namespace, base: str, urls: dict) -> dict:
         sessions = [logged_in(f"soak{n}") for n in range(args.writers)]
         show(f"{args.writers} writers, distinct topics", replies(base, sessions, urls["reply"], args.write_seconds))
         show(f"{args.writers} writers, one thread", replies(base, sessions, urls["reply"][:1], args.write_seconds))
+        lag = index_lag(urls["reply_topic_ids"][0])
+        print("the thread's index entry held its last reply "
+              + (f"{lag:.1f} s after the surge" if lag is not None else "not within 60 s"), flush=True)
     print(f"session rows added by the anonymous requests: {sessions_added}")
     return {"lines": lines, "sessions_added": sessions_added, "workers": args.gunicorn_workers,
             "threads": args.threads, "connections": args.connections, "seconds": args.seconds}
