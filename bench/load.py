@@ -170,6 +170,8 @@ def main() -> int:
     parser.add_argument("--skip", nargs="*", default=[], choices=["pages", "writes"])
     parser.add_argument("--port", type=int, default=8766)
     parser.add_argument("--keep", action="store_true", help="reuse the demo content already loaded")
+    parser.add_argument("--index-by-worker-only", action="store_true",
+                        help="SEARCH_APPLY_IMMEDIATELY off: no index apply after requests, the worker does all")
     parser.add_argument("--workdir", default="/tmp/helpcenter-bench/load")
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args()
@@ -183,7 +185,8 @@ def main() -> int:
     env = {
         "DATABASE_URL": database, "HELPCENTER_VAR_DIR": str(work), "DJANGO_SETTINGS_MODULE": "load_settings",
         "SECRET_KEY": secrets.token_urlsafe(64), "ALLOWED_HOSTS": "127.0.0.1", "LOG_LEVEL": "WARNING",
-        "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend", "SOAK_APPLY_IN_REQUEST": "1",
+        "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+        "SOAK_APPLY_IN_REQUEST": "0" if args.index_by_worker_only else "1",
         "PYTHONPATH": os.pathsep.join([str(ROOT / "bench"), str(ROOT / "site"), str(ROOT)]),
     }
     soak.setup_django(env)
