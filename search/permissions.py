@@ -8,9 +8,9 @@ without view restrictions (search.documents), and a restriction change reindexes
 machina's handler costs tens of milliseconds, too much for suggest-as-you-type, so the readable
 forum ids are cached in the shared cache per reader (anonymous, or user id + superuser/active
 flags), each entry stamped with the version it was computed under; the version and the reader's
-entry are read together, in one round trip. Any change to forum permissions, forums, or group membership bumps
-the stamp (right away and again after commit), so the next search recomputes; entries also expire
-after PERMISSIONS_TTL seconds as a backstop.
+entry are read together, in one round trip. Any change to forum permissions, forums, or group
+membership bumps the version (right away and again after commit), so the next search recomputes;
+entries also expire after PERMISSIONS_TTL seconds as a backstop.
 """
 
 from __future__ import annotations

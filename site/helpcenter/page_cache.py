@@ -13,7 +13,8 @@ CSRF token was rendered, a message was consumed) is never stored. Logged-in user
 fresh page with `Cache-Control: private`.
 
 Freshness: each page depends on tags whose generation numbers (a database table, read with one
-query per request) are part of its key. A change bumps the generation (`invalidate`), so every page that shows it is re-rendered on its next request:
+query per request) are part of its key. A change bumps the generation (`invalidate`), so every
+page that shows it is re-rendered on its next request:
 - "site": knowledge base and home pages published, unpublished, moved or deleted; notices changed;
 - "forum": any topic or post (forum lists and the home page's solved threads);
 - "topic:<id>": that topic's own page (a reply re-renders its page, not every other topic's).
