@@ -32,6 +32,7 @@ ARTICLE = "article"
 TOPIC = "topic"
 KB_PREFIX = "kb:"
 TOPIC_PREFIX = "topic:"
+GROUP_PREFIX = "kbt:"
 BEST_REPLIES = 3
 # Snippets and body terms come from the first this-many characters: enough for any real article or
 # thread, and a pasted log file cannot make one document dominate the index.
@@ -58,6 +59,13 @@ class SearchDocument:
     views: int = 0
     promoted_to: str = ""  # a topic promoted into an article: that article's id
     updated_at: datetime = field(default_factory=timezone.now)
+    # Translations of one article share a group and are listed as one result; a topic is a group
+    # of its own (its id).
+    group: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.group:
+            self.group = self.id
 
 
 def article_id(pk: int) -> str:
@@ -66,6 +74,11 @@ def article_id(pk: int) -> str:
 
 def topic_id(pk: int) -> str:
     return f"{TOPIC_PREFIX}{pk}"
+
+
+def translation_group(translation_key) -> str:
+    """The group of every translation of one KB article (Wagtail's `translation_key`)."""
+    return f"{GROUP_PREFIX}{translation_key}"
 
 
 def split_id(doc_id: str) -> tuple[str, int] | None:
@@ -126,6 +139,7 @@ def article_document(page) -> SearchDocument:
         helpful_ratio=page.helpful_ratio,
         views=page.view_count,
         updated_at=page.last_published_at or page.latest_revision_created_at or timezone.now(),
+        group=translation_group(page.translation_key),
     )
 
 

@@ -37,6 +37,9 @@ class IndexedDocument(models.Model):
     helpful_ratio = models.FloatField(null=True, blank=True)
     views = models.IntegerField(default=0)
     promoted_to = models.CharField(max_length=40, blank=True)
+    # Translations of one article share a group ("kbt:<translation key>") and are listed as one
+    # result; a topic's group is its own doc_id.
+    group_key = models.CharField(max_length=60, db_index=True, default="")
     updated_at = models.DateTimeField()
     indexed_at = models.DateTimeField(default=timezone.now)
     generation = models.IntegerField(default=0)  # rebuild generation that last wrote the row

@@ -118,8 +118,11 @@ def fold_promoted_topics(results: SearchResults) -> SearchResults:
     is never listed as a separate result above or apart from its article."""
     # Each topic's index entry names the article it was promoted into (reindexed when the promotion
     # changes), and an unpublished article leaves the index: no query needed here.
-    shown = {hit.id for hit in results.hits}
-    folded = {hit.id: hit.promoted_to for hit in results.hits if hit.kind == TOPIC and hit.promoted_to in shown}
+    # An article is listed in one of its languages; the thread names the version it was promoted
+    # into, which may be another one.
+    shown = {doc_id: hit.id for hit in results.hits if hit.kind != TOPIC for doc_id in hit.ids()}
+    folded = {hit.id: shown[hit.promoted_to] for hit in results.hits
+              if hit.kind == TOPIC and hit.promoted_to in shown}
     if not folded:
         return results
     children: dict[str, list] = {}

@@ -54,6 +54,27 @@ class SearchQuery:
         return analyze_query(self.text, self.language, prefix_last=prefix_last)
 
 
+@dataclass(frozen=True)
+class Translation:
+    """Another language's version of an article result (the API's `translations` items)."""
+
+    id: str
+    language: str
+    url: str
+    title: str
+    key: object = None  # the engine's handle for the row (the database backend's row id)
+
+    def as_dict(self) -> dict:
+        return {"id": self.id, "language": self.language, "url": self.url, "title": self.title}
+
+
+def choose_translation(key: object, members: list[Translation], reader_language: str | None) -> object:
+    """Which version of a translation group to show: the reader's language where it is indexed,
+    otherwise the best-matching one (`key`, the group's first-ranked row)."""
+    own = next((m for m in members if m.language == reader_language), None) if reader_language else None
+    return own.key if own is not None else key
+
+
 @dataclass
 class SearchHit:
     id: str
@@ -69,9 +90,11 @@ class SearchHit:
     updated_at: datetime | None = None
     votes: int = 0
     promoted_to: str = ""  # a topic promoted into an article: that article's id
+    group: str = ""  # translations of one article share it (listed once); a topic's own id
+    translations: list[Translation] = field(default_factory=list)  # the article's other languages
 
     def as_dict(self) -> dict:
-        """The API's result object (DESIGN.md: stable, clients depend on it)."""
+        """The API's result object (stable, clients depend on it; `translations` was added)."""
         return {
             "id": self.id,
             "kind": self.kind,
@@ -81,7 +104,12 @@ class SearchHit:
             "snippet": self.snippet,
             "solved": self.solved,
             "score": round(self.score, 6),
+            "translations": [t.as_dict() for t in self.translations],
         }
+
+    def ids(self) -> set[str]:
+        """This result's id and its translations' (a promoted thread may name any of them)."""
+        return {self.id, *(t.id for t in self.translations)}
 
 
 @dataclass

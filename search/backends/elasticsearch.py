@@ -45,6 +45,8 @@ from search.backends.base import (
     SearchHit,
     SearchQuery,
     SearchResults,
+    Translation,
+    choose_translation,
 )
 from search.documents import SearchDocument
 
@@ -547,48 +549,108 @@ class ElasticsearchSearchBackend(BaseSearchBackend):
         ranking = conf.ranking()
         now = timezone.now()
         if es_query.and_first(analyzed, ranking, prefix_last):
+            listed: set[str] = set()  # a group listed by the strict pass is not repeated by the loose one
             strict = es_query.build_search(query, analyzed, ranking, now, prefix_last, tier="all")
-            rows, strict_total = self._page(strict, analyzed, query.limit, query.offset)
+            rows, strict_total = self._page(strict, analyzed, query.limit, query.offset, listed)
             rest = es_query.build_search(query, analyzed, ranking, now, prefix_last, tier="rest")
-            more, rest_total = self._page(rest, analyzed, query.limit - len(rows), max(0, query.offset - strict_total))
+            more, rest_total = self._page(rest, analyzed, query.limit - len(rows), max(0, query.offset - strict_total),
+                                          listed)
             rows, total = rows + more, strict_total + rest_total
             facets = self._facets(es_query.build_search(query, analyzed, ranking, now, prefix_last)) if query.facets else {}
         else:
             request = es_query.build_search(query, analyzed, ranking, now, prefix_last)
             rows, total = self._page(request, analyzed, query.limit, query.offset)
             facets = self._facets(request) if query.facets else {}
-        hits = [self._hit(source, score, analyzed, query.language) for source, score in rows]
+        hits = [self._hit(source, score, analyzed, query.language, translations)
+                for source, score, translations in self._in_readers_language(rows, query)]
         return SearchResults(query=query.text, total=total, hits=hits, facets=facets)
 
     def _execute(self, request) -> dict:
         return self.client().search(index=self.config.alias, body=request.to_dict())
 
-    def _page(self, request, analyzed, limit: int, offset: int) -> tuple[list[tuple[dict, float]], int]:
-        """One page of (source, score) and the total. Within the rerank window the best hits are
-        fetched without their bodies, re-scored by title coverage, cut to the page, and only the
-        page's bodies are fetched; pages beyond the window keep Elasticsearch's order (the same
-        set of documents, so paging never repeats or skips one)."""
+    def _page(self, request, analyzed, limit: int, offset: int,
+              listed: set[str] | None = None) -> tuple[list[tuple[dict, float]], int]:
+        """One page of (source without body, score), one per group (an article's translations
+        are listed once: its best-ranked version here, the reader's own in `_in_readers_language`),
+        and the total of groups. The best `rerank_window` hits are re-scored by title coverage;
+        hits beyond it keep Elasticsearch's order. Pages are cut from the same grouped list, so
+        paging never repeats or skips a result. `listed`: groups an earlier pass listed."""
+        listed = set() if listed is None else listed
         ranking = conf.ranking()
-        window = int(ranking.get("rerank_window", 0))
-        reranks = window and ranking.get("title_coverage_boost", 0)
+        window = int(ranking.get("rerank_window", 0)) if ranking.get("title_coverage_boost", 0) else 0
         if limit <= 0:
-            return [], _total(self._execute(request.extra(size=0)))
-        if not reranks or offset >= window:
-            response = self._execute(request[offset:offset + limit])
-            return [(hit["_source"], hit["_score"]) for hit in response["hits"]["hits"]], _total(response)
+            return [], _groups_total(self._execute(request.extra(size=0)))
         without_body = [name for name in es_mapping.SOURCE_FIELDS if name != "body"]
-        response = self._execute(request[0:window].source(includes=without_body))
-        total = _total(response)
-        found = {hit["_id"]: hit for hit in response["hits"]["hits"]}
-        titles = {doc_id: (hit["_source"].get("title", ""), hit["_source"].get("language")) for doc_id, hit in found.items()}
-        ranked = self.rerank([(doc_id, hit["_score"]) for doc_id, hit in found.items()], titles, analyzed)
-        page = [(found[doc_id]["_source"], score) for doc_id, score in ranked[offset:offset + limit]]
-        bodies = self._bodies([source["doc_id"] for source, _score in page])
-        page = [({**source, "body": bodies.get(source["doc_id"], "")}, score) for source, score in page]
-        if offset + limit > window and total > window:
-            beyond = self._execute(request[window:offset + limit])
-            page += [(hit["_source"], hit["_score"]) for hit in beyond["hits"]["hits"]]
-        return page, total
+        wanted = offset + limit
+        grouped: list[tuple[dict, float]] = []
+
+        def take(rows: list[tuple[str, float]], found: dict[str, dict]) -> None:
+            for doc_id, score in rows:
+                source = found[doc_id]["_source"]
+                group = source.get("group") or doc_id
+                if group not in listed:
+                    listed.add(group)
+                    grouped.append((source, score))
+
+        batch = window or wanted
+        response = self._execute(request[0:batch].source(includes=without_body))
+        total = _groups_total(response)
+        hits = response["hits"]["hits"]
+        found = {hit["_id"]: hit for hit in hits}
+        rows = [(hit["_id"], hit["_score"]) for hit in hits]
+        if window:
+            titles = {doc_id: (hit["_source"].get("title", ""), hit["_source"].get("language"))
+                      for doc_id, hit in found.items()}
+            rows = self.rerank(rows, titles, analyzed)
+        take(rows, found)
+        fetched = len(hits)
+        # Beyond the window, more hits until the page is full: translations that ranked lower than
+        # their group's first hit take no place on it.
+        while len(grouped) < wanted and len(hits) == batch:
+            batch = 2 * (wanted - len(grouped)) + 10
+            hits = self._execute(request[fetched:fetched + batch].source(includes=without_body))["hits"]["hits"]
+            fetched += len(hits)
+            take([(hit["_id"], hit["_score"]) for hit in hits], {hit["_id"]: hit for hit in hits})
+        return grouped[offset:wanted], total
+
+    def _in_readers_language(self, rows: list[tuple[dict, float]],
+                             query: SearchQuery) -> list[tuple[dict, float, list[Translation]]]:
+        """Each listed article in the reader's language where that translation is indexed (and
+        passes the language filter), with its other languages; bodies fetched for the page only."""
+        groups = [source["group"] for source, _score in rows
+                  if source.get("kind") == documents.ARTICLE and source.get("group")]
+        members: dict[str, list[Translation]] = {}
+        if groups:
+            filters = [{"terms": {"group": groups}}]
+            if query.languages:
+                filters.append({"terms": {"language": list(query.languages)}})
+            response = self.client().search(index=self.config.alias, body={
+                "query": {"bool": {"filter": filters}}, "size": 10 * len(groups),
+                "_source": ["doc_id", "group", "language", "url", "title"], "sort": [{"language": "asc"}],
+            })
+            for hit in response["hits"]["hits"]:
+                source = hit["_source"]
+                members.setdefault(source["group"], []).append(
+                    Translation(source["doc_id"], source["language"], source.get("url", ""), source.get("title", ""),
+                                source["doc_id"]))
+        chosen = [(choose_translation(source["doc_id"], members.get(source.get("group", ""), []), query.language),
+                   source, score) for source, score in rows]
+        swapped = [doc_id for doc_id, source, _score in chosen if doc_id != source["doc_id"]]
+        sources = self._sources(swapped)
+        bodies = self._bodies([doc_id for doc_id, _source, _score in chosen])
+        page = []
+        for doc_id, source, score in chosen:
+            shown = {**sources.get(doc_id, source), "body": bodies.get(doc_id, "")}
+            others = [m for m in members.get(source.get("group", ""), []) if m.id != shown["doc_id"]]
+            page.append((shown, score, others))
+        return page
+
+    def _sources(self, doc_ids: list[str]) -> dict[str, dict]:
+        if not doc_ids:
+            return {}
+        without_body = [name for name in es_mapping.SOURCE_FIELDS if name != "body"]
+        response = self.client().mget(index=self.config.alias, ids=doc_ids, source_includes=without_body)
+        return {doc["_id"]: doc["_source"] for doc in response["docs"] if doc.get("found")}
 
     def _bodies(self, doc_ids: list[str]) -> dict[str, str]:
         if not doc_ids:
@@ -599,12 +661,17 @@ class ElasticsearchSearchBackend(BaseSearchBackend):
     def _facets(self, request) -> dict[str, dict[str, int]]:
         response = self._execute(request.extra(size=0))
         aggregations = response.get("aggregations") or {}
-        return {
+        facets = {
             name: {bucket["key"]: bucket["doc_count"] for bucket in aggregations[name]["buckets"]}
             for name in ("kind", "language") if name in aggregations
         }
+        if "kind" in aggregations:  # results as listed: an article's translations once
+            facets["kind"] = {bucket["key"]: int(bucket.get("groups", {}).get("value", bucket["doc_count"]))
+                              for bucket in aggregations["kind"]["buckets"]}
+        return facets
 
-    def _hit(self, source: dict, score: float, analyzed, reader_language: str | None) -> SearchHit:
+    def _hit(self, source: dict, score: float, analyzed, reader_language: str | None,
+             translations: list[Translation] | None = None) -> SearchHit:
         updated = source.get("updated_at")
         hit = SearchHit(
             id=source["doc_id"],
@@ -619,6 +686,8 @@ class ElasticsearchSearchBackend(BaseSearchBackend):
             updated_at=_parse_datetime(updated) if updated else None,
             votes=int(source.get("votes") or 0),
             promoted_to=source.get("promoted_to", ""),
+            group=source.get("group") or source["doc_id"],
+            translations=translations or [],
         )
         return self.decorate(hit, source.get("body", ""), analyzed, reader_language)
 
@@ -736,6 +805,12 @@ class ElasticsearchSearchBackend(BaseSearchBackend):
 def _total(response) -> int:
     total = response["hits"]["total"]
     return int(total["value"] if isinstance(total, dict) else total)
+
+
+def _groups_total(response) -> int:
+    """Results as listed (translation groups); documents where the count of groups is missing."""
+    groups = (response.get("aggregations") or {}).get("groups")
+    return int(groups["value"]) if groups else _total(response)
 
 
 def _parse_datetime(value: str):

@@ -61,7 +61,7 @@ from search.analysis import normalize, tokenize
 from search.documents import SearchDocument
 
 # Bump when the mapping or analysis below changes: `search_reindex --quiet-if-fresh` then rebuilds.
-MAPPING_VERSION = 1
+MAPPING_VERSION = 2  # 2: translation groups (`group`)
 
 LANGUAGES = ("en", "ne", "cy", "lo", "tr", "lt")
 OTHER = "other"  # a document in a language not listed above
@@ -75,7 +75,8 @@ TURKISH_PREFIX_CHARS = 5
 # they are precomposed anyway), mirroring search.analysis.fold.
 LATIN_SET = "[\\u0000-\\u036F\\u1E00-\\u1EFF]"
 # Stored fields a hit needs for display and for BaseSearchBackend.decorate.
-SOURCE_FIELDS = ("doc_id", "kind", "title", "url", "language", "solved", "forum_id", "updated_at", "votes", "body")
+SOURCE_FIELDS = ("doc_id", "kind", "title", "url", "language", "solved", "forum_id", "updated_at", "votes",
+                 "promoted_to", "group", "body")
 
 
 @dataclass(frozen=True)
@@ -165,6 +166,7 @@ def document_class(caps: Capabilities) -> type[Document]:
         "helpful_ratio": Float(),
         "views": Integer(),
         "promoted_to": Keyword(),  # absent unless promoted
+        "group": Keyword(),  # an article's translations share it; a topic's is its doc_id
         "updated_at": Date(),
         "url": Keyword(index=False, doc_values=False),
         "title": Keyword(index=False, doc_values=False),
@@ -227,6 +229,7 @@ def document_source(doc: SearchDocument) -> dict:
     key = language_key(doc.language)
     source: dict[str, object] = {
         "doc_id": doc.id,
+        "group": doc.group,
         "kind": doc.kind,
         "language": doc.language,
         "object_id": doc.object_id,

@@ -38,6 +38,7 @@ from search.backends.es_mapping import (
 from search.documents import ARTICLE
 
 FACET_LANGUAGES = 20
+GROUP_COUNT_PRECISION = 40_000  # the most Elasticsearch counts exactly
 STEMMED = ("en", "tr", "lt", "ne")  # language chains with a stemmer
 
 BOOST_SCRIPT = """
@@ -55,6 +56,7 @@ if (doc['updated_at'].size() != 0) {
 }
 return boost;
 """.strip()
+
 
 
 def query_words(analyzed: AnalyzedQuery) -> tuple[list[str], list[str]]:
@@ -236,8 +238,13 @@ def build_search(query: SearchQuery, analyzed: AnalyzedQuery, ranking: dict, now
         # the hits and the total respect them.
         if narrowing:
             search = search.post_filter(Q("bool", filter=narrowing))
-        search.aggs.bucket("kind", "terms", field="kind", size=5)
+        # Per kind, results as listed: an article's translations count once.
+        search.aggs.bucket("kind", "terms", field="kind", size=5).metric(
+            "groups", "cardinality", field="group", precision_threshold=GROUP_COUNT_PRECISION)
         search.aggs.bucket("language", "terms", field="language", size=FACET_LANGUAGES)
+    # The total counts results as listed (translation groups): exact up to the precision threshold,
+    # within a few percent beyond it.
+    search.aggs.metric("groups", "cardinality", field="group", precision_threshold=GROUP_COUNT_PRECISION)
     search = search.sort("_score", {"doc_id": "asc"}).source(includes=list(SOURCE_FIELDS))
     return search.extra(track_total_hits=True)
 

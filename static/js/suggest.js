@@ -29,6 +29,12 @@
 
   // Named gettext so that makemessages -d djangojs finds the strings.
   var gettext = typeof window.gettext === "function" ? window.gettext : function (text) { return text; };
+
+  // Each language's own name (base.html renders them as JSON), to label results in another language.
+  function languageName(code) {
+    var element = document.getElementById("language-names");
+    try { return (element ? JSON.parse(element.textContent) : {})[code] || ""; } catch (error) { return ""; }
+  }
   function format(text, values) {
     return typeof window.interpolate === "function" ? window.interpolate(text, values, true)
       : text.replace(/%\((\w+)\)s/g, function (_, key) { return values[key]; });
@@ -179,6 +185,12 @@
         solved.className = "tag tag-solved";
         solved.textContent = gettext("Solved");
         meta.appendChild(solved);
+      }
+      if (result.language !== pageLanguage() && languageName(result.language)) {
+        var language = document.createElement("span");
+        language.className = "suggest-language";
+        language.textContent = languageName(result.language);
+        meta.appendChild(language);
       }
       option.appendChild(meta);
 

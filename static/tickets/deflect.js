@@ -35,6 +35,12 @@
   // Named gettext so that makemessages -d djangojs finds the strings.
   var gettext = typeof window.gettext === "function" ? window.gettext : function (text) { return text; };
 
+  // Each language's own name (base.html renders them as JSON), to label results in another language.
+  function languageNames() {
+    var element = document.getElementById("language-names");
+    try { return element ? JSON.parse(element.textContent) : {}; } catch (error) { return {}; }
+  }
+
   function init(panel) {
     var form = document.getElementById(panel.getAttribute("data-form") || "");
     if (!form || !window.fetch) { return; }
@@ -47,6 +53,7 @@
     var notices = panel.querySelectorAll(".deflect-notice");
     var csrf = form.querySelector("[name=csrfmiddlewaretoken]");
     var language = (document.documentElement.getAttribute("lang") || "").split("-")[0];
+    var languageName = languageNames();
     var timer = null;
     var sequence = 0;
     var lastQuery = null;
@@ -127,11 +134,39 @@
         kind.textContent = result.kind === "article" ? gettext("Article") : gettext("Solved community thread");
         item.appendChild(kind);
 
+        if (result.language !== language && languageName[result.language]) {
+          var label = document.createElement("span");
+          label.className = "deflect-language";
+          label.title = gettext("Language");
+          label.textContent = languageName[result.language];
+          item.appendChild(label);
+        }
+
         if (result.snippet) {
           var snippet = document.createElement("p");
           snippet.className = "deflect-snippet";
           snippet.innerHTML = result.snippet;  // escaped by the server; only <mark> tags
           item.appendChild(snippet);
+        }
+
+        // The article's other languages, as small links.
+        var translations = (result.translations || []).filter(function (t) { return languageName[t.language]; });
+        if (translations.length) {
+          var also = document.createElement("p");
+          also.className = "deflect-translations";
+          also.appendChild(document.createTextNode(gettext("Also in:")));
+          translations.forEach(function (translation) {
+            var other = document.createElement("a");
+            other.href = translation.url;
+            other.lang = translation.language;
+            other.hreflang = translation.language;
+            other.target = "_blank";
+            other.rel = "noopener";
+            other.textContent = languageName[translation.language];
+            also.appendChild(document.createTextNode(" "));
+            also.appendChild(other);
+          });
+          item.appendChild(also);
         }
 
         // type=button, not submit: a submit button here would become the form's default button,

@@ -15,7 +15,7 @@ from search import outbox
 from search.models import SearchEvent
 from tests.e2e.journeys import log_in
 from tests.factories import UserFactory
-from tests.kb.factories import make_article
+from tests.kb.factories import make_article, translate
 
 Topic = get_model("forum_conversation", "Topic")
 ASK = SearchEvent.Source.ASK_FORM
@@ -34,6 +34,7 @@ def ask_data(transactional_db, site_pages):
         ensure_kb_indexes(site_pages)["en"], "Renew an expired SSL certificate", "renew-ssl",
         summary="What to do when the browser says your SSL certificate expired.", tags=("ssl",),
     )
+    translate(article, "cy", "Adnewyddu tystysgrif SSL sydd wedi dod i ben")  # listed once, with a link
     outbox.drain()
     asker = UserFactory(username="asker", date_joined=timezone.now() - timedelta(days=90))
     return forums["email"], article, asker
@@ -77,6 +78,10 @@ def test_ask_the_community_deflects(live_server, page, screenshot, ask_data):
     result.wait_for(state="visible")
     assert result.locator(".deflect-title").inner_text() == article.title
     assert result.locator(".deflect-title").get_attribute("target") == "_blank"  # the draft stays
+    # Its Welsh translation is not a second suggestion but a small link under it.
+    assert "Adnewyddu" not in page.locator("#deflect-results").inner_text().split("Cymraeg")[0]
+    welsh = result.locator(".deflect-translations a")
+    assert welsh.inner_text() == "Cymraeg" and welsh.get_attribute("hreflang") == "cy"
     screenshot(page, "ask-deflection-suggestions")
     assert wait_for(
         SearchEvent.objects.filter(source=ASK, event_type=SearchEvent.Type.SUGGESTIONS_SHOWN, doc_id=f"kb:{article.pk}").exists

@@ -7,7 +7,7 @@ from search.models import SearchEvent
 from tests.kb.factories import make_article
 from tests.search.factories import api_search, api_suggest, ids, make_topic
 
-RESULT_KEYS = {"id", "kind", "title", "url", "language", "snippet", "solved", "score"}
+RESULT_KEYS = {"id", "kind", "title", "url", "language", "snippet", "solved", "score", "translations"}
 
 
 @pytest.fixture

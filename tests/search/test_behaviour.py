@@ -9,6 +9,7 @@ through the JSON API with Django's test client, as the site's clients do.
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -231,6 +232,118 @@ def test_a_promoted_thread_yields_to_its_article(client, backend, kb_indexes, pu
     article.save()
     sync()
     assert ids(api_search(client, "enable http/2"))[:2] == [kb(article), tp(topic)]
+
+
+# --- translation groups -------------------------------------------------------------------------
+
+SSL_TITLES = {
+    "cy": "Gosod tystysgrif SSL ar eich gwefan",
+    "lo": "ຕິດຕັ້ງໃບຢັ້ງຢືນ SSL ໃຫ້ເວັບໄຊຂອງທ່ານ",
+    "tr": "Sitenize SSL sertifikası kurun",
+    "lt": "Įdiekite SSL sertifikatą savo svetainei",
+}
+
+
+@pytest.fixture
+def ssl_group(kb_indexes, filler, sync):
+    """One English article about SSL with four translations (no Nepali one), and an unrelated
+    English article that also mentions SSL."""
+    from tests.kb.factories import translate
+
+    english = make_article(kb_indexes["en"], "Install an SSL certificate on your site",
+                           body=_body("Order the certificate, then install SSL from the control panel."),
+                           summary="Free SSL certificates for every site.", tags=("ssl",))
+    versions = {"en": english}
+    for code, title in SSL_TITLES.items():
+        versions[code] = translate(english, code, title, summary=title)
+    other = make_article(kb_indexes["en"], "Force HTTPS with a redirect",
+                         body=_body("After SSL is installed, redirect every visitor to HTTPS."), tags=())
+    sync()
+    return versions, other
+
+
+def test_an_article_and_its_translations_are_listed_once(client, backend, ssl_group):
+    versions, other = ssl_group
+    group = {kb(page) for page in versions.values()}
+    for call in (api_search, api_suggest):
+        payload = call(client, "SSL certificate", lang="en")
+        listed = [doc_id for doc_id in ids(payload) if doc_id in group]
+        assert listed == [kb(versions["en"])], (call.__name__, ids(payload))
+        first = payload["results"][0]
+        assert {t["language"] for t in first["translations"]} == {"cy", "lo", "tr", "lt"}
+        assert {t["id"] for t in first["translations"]} == group - {kb(versions["en"])}
+    payload = api_search(client, "SSL", lang="en")
+    assert set(ids(payload)) == {kb(versions["en"]), kb(other)}
+    assert payload["total"] == 2  # results as listed, not documents
+
+
+@pytest.mark.parametrize("language", ["lo", "tr", "cy", "lt"])
+def test_a_reader_sees_the_article_in_their_own_language_first(client, backend, ssl_group, language):
+    versions, _other = ssl_group
+    for call in (api_search, api_suggest):
+        payload = call(client, "SSL", lang=language)
+        assert ids(payload)[0] == kb(versions[language]), (call.__name__, ids(payload))
+        assert payload["results"][0]["language"] == language
+        assert "en" in {t["language"] for t in payload["results"][0]["translations"]}
+
+
+def test_without_a_translation_the_best_matching_version_is_listed_with_the_others(client, backend, ssl_group):
+    versions, _other = ssl_group
+    payload = api_search(client, "SSL sertifikası", lang="ne")  # no Nepali version: the Turkish one fits
+    group = {kb(page) for page in versions.values()}
+    listed = [r for r in payload["results"] if r["id"] in group]
+    assert [r["id"] for r in listed] == [kb(versions["tr"])]
+    assert {t["language"] for t in listed[0]["translations"]} == {"en", "cy", "lo", "lt"}
+
+
+def test_the_search_page_lists_the_readers_version_with_links_to_the_others(client, backend, ssl_group):
+    versions, _other = ssl_group
+    html = client.get("/lo/search/", {"q": "SSL"}).content.decode()
+    listed = re.findall(r'class="search-result-title"><a href="([^"]+)"', html)
+    assert listed[0] == versions["lo"].url
+    assert not {versions[code].url for code in ("en", "cy", "tr", "lt")} & set(listed)
+    for code in ("en", "cy", "tr", "lt"):  # the other languages, as small links under the result
+        assert f'<a href="{versions[code].url}" lang="{code}" hreflang="{code}">' in html
+
+
+def test_paging_lists_every_translated_article_once(client, backend, kb_indexes, sync):
+    from tests.kb.factories import translate
+
+    articles = []
+    for n in range(7):
+        article = make_article(kb_indexes["en"], f"Backup schedule number {n}",
+                               body=_body(f"Backups of plan {n} run nightly."), tags=())
+        translate(article, "cy", f"Amserlen backup rhif {n}")
+        articles.append(article)
+    sync()
+    seen, total = [], None
+    for offset in range(0, 10, 3):
+        payload = api_search(client, "backup", lang="en", limit=3, offset=offset)
+        total = payload["total"]
+        seen += ids(payload)
+    assert total == 7
+    assert sorted(seen) == sorted(kb(a) for a in articles)  # English versions, none twice, none missed
+    welsh = api_search(client, "backup", lang="cy", limit=50)
+    assert welsh["total"] == 7 and all(r["language"] == "cy" for r in welsh["results"])
+
+
+def test_a_promoted_thread_folds_under_its_article_in_the_readers_language(
+    client, backend, ssl_group, public_forum, sync
+):
+    from kb.models import ArticlePage
+
+    if "source_topic" not in {f.name for f in ArticlePage._meta.get_fields()}:
+        pytest.skip("ArticlePage has no source_topic field yet: topics cannot be promoted")
+    versions, _other = ssl_group
+    topic = make_topic(public_forum, "SSL certificate install steps", "How do I install an SSL certificate?",
+                       replies=["Use the SSL page of the panel."], accept=0)
+    article = ArticlePage.objects.get(pk=versions["en"].pk)
+    article.source_topic = topic
+    article.save()
+    sync()
+    payload = api_search(client, "SSL certificate", lang="lt")
+    assert ids(payload)[:2] == [kb(versions["lt"]), tp(topic)]
+    assert payload["results"][1]["folded_under"] == kb(versions["lt"])
 
 
 # --- permissions --------------------------------------------------------------------------------

@@ -32,7 +32,7 @@ from tests.kb.factories import make_article
 from tests.search.es_support import CLOSED_PORT_URL
 from tests.search.factories import api_search, api_suggest, ids, make_topic
 
-RESULT_KEYS = {"id", "kind", "title", "url", "language", "snippet", "solved", "score"}
+RESULT_KEYS = {"id", "kind", "title", "url", "language", "snippet", "solved", "score", "translations"}
 RECORDED_KEY = "search-tests:es-recorded-bulk"
 
 

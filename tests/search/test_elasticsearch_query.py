@@ -143,7 +143,8 @@ def test_kind_language_and_solved_filters(db):
     assert {"terms": {"language": ["tr", "lt"]}} in found
     assert {"bool": {"should": [{"term": {"kind": "article"}}, {"term": {"solved": True}}],
                      "minimum_should_match": 1}} in found
-    assert "post_filter" not in body and "aggs" not in body
+    assert "post_filter" not in body
+    assert body["aggs"] == {"groups": {"cardinality": {"field": "group", "precision_threshold": 40000}}}  # the total counts translation groups
     unfiltered = filters(request("dns", solved=None))
     assert len(unfiltered) == 1  # only the permission filter
 
@@ -155,8 +156,10 @@ def test_facets_count_without_kind_and_language_but_hits_respect_them(db):
     assert any("should" in f.get("bool", {}) and {"term": {"solved": True}} in f["bool"]["should"] for f in found)
     assert body["post_filter"] == {"bool": {"filter": [{"terms": {"kind": ["article"]}},
                                                        {"terms": {"language": ["en"]}}]}}
-    assert body["aggs"] == {"kind": {"terms": {"field": "kind", "size": 5}},
-                            "language": {"terms": {"field": "language", "size": 20}}}
+    groups = {"cardinality": {"field": "group", "precision_threshold": 40000}}
+    assert body["aggs"] == {"kind": {"terms": {"field": "kind", "size": 5}, "aggs": {"groups": groups}},
+                            "language": {"terms": {"field": "language", "size": 20}},
+                            "groups": groups}
 
 
 def test_boosts_mirror_the_embedded_backend(db):
@@ -200,7 +203,8 @@ def test_paging_sorting_totals_and_returned_fields(db):
     assert body["sort"] == ["_score", {"doc_id": "asc"}]  # ties in a stable order
     assert body["track_total_hits"] is True  # "total" is exact, as the API promises
     assert set(body["_source"]["includes"]) == {"doc_id", "kind", "title", "url", "language", "solved",
-                                                "forum_id", "updated_at", "votes", "body"}
+                                                "forum_id", "updated_at", "votes", "promoted_to", "group",
+                                                "body"}
     assert request("dns", limit=0) is None
 
 
@@ -244,7 +248,7 @@ def test_and_first_tiers_hold_every_word_or_not(db):
     # Tiers carry kind/language filters themselves and never facet aggregations.
     faceted = request("mx records", tier="all", kinds=("topic",), facets=True)
     assert {"terms": {"kind": ["topic"]}} in tier_filters(faceted)[0]
-    assert "aggs" not in faceted and "post_filter" not in faceted
+    assert "post_filter" not in faceted and set(faceted["aggs"]) == {"groups"}
 
 
 def test_synonyms_of_the_embedded_analysis_are_searched_too(db):

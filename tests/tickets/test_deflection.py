@@ -220,3 +220,28 @@ def test_a_typed_query_without_results_is_recorded_once(client, customer):
     client.post(url, {"type": "shown", "query": "postcode wrong"})
     client.post(url, {"type": "shown", "query": "Invoice address wrong"})
     assert events().count() == 3
+
+
+def test_the_step_lists_an_article_once_in_the_readers_language_with_its_other_languages(
+    client, customer, answers
+):
+    from kb.models import ArticlePage
+    from tests.kb.factories import translate
+
+    english = ArticlePage.objects.get(pk=int(answers["article"].removeprefix("kb:")))
+    welsh = translate(english, "cy", "Ebost wedi peidio â chyrraedd ar ôl newid DNS")
+    translate(english, "tr", "DNS değişikliğinden sonra e-posta gelmiyor")
+    report = outbox.drain()
+    assert not report.failed, report.failed
+    client.force_login(customer)
+    html = client.post("/cy/support/", {**QUESTION, "language": "cy"}).content.decode()
+    assert html.count("Ebost wedi peidio â chyrraedd") == 1  # the reader's version, listed once
+    assert "Email stopped arriving after a DNS change" not in html
+    assert "DNS değişikliğinden" not in html
+    assert f'href="{welsh.url}"' in html
+    assert f'href="{english.url}" lang="en" hreflang="en"' in html  # its other languages, as links
+    assert 'lang="tr" hreflang="tr"' in html
+    # Without a Nepali version, a Nepali reader sees the best match, labelled with its language.
+    html = client.post("/ne/support/", {**QUESTION, "language": "ne"}).content.decode()
+    assert html.count("Email stopped arriving after a DNS change") == 1
+    assert '<span class="deflect-language"' in html and "English</span>" in html

@@ -26,9 +26,17 @@ from django.db.models import Count
 
 from search import conf
 from search.analysis import AnalyzedQuery, QueryGroup, document_terms, document_terms_split
-from search.backends.base import BaseSearchBackend, Health, SearchHit, SearchQuery, SearchResults
+from search.backends.base import (
+    BaseSearchBackend,
+    Health,
+    SearchHit,
+    SearchQuery,
+    SearchResults,
+    Translation,
+    choose_translation,
+)
 from search.backends.database.planner import Corpus, Plan, plan_query
-from search.documents import ARTICLE, SearchDocument
+from search.documents import ARTICLE, GROUP_PREFIX, SearchDocument
 from search.highlight import SNIPPET_CHARS, SUGGEST_SNIPPET_CHARS
 from search.models import IndexedDocument, IndexedText
 
@@ -38,9 +46,16 @@ FIELDS = ("title", "keywords", "body", "title_stems", "body_stems")
 TITLE_FIELDS = ("title", "keywords", "title_stems")
 LANGUAGE_COUNTS_KEY = "search:documents-per-language"
 
-# One ranked row: (row id, score, title, language). The title comes with the ranking so the
-# re-scoring (BaseSearchBackend.rerank) needs no second query.
-RankedRow = tuple[int, float, str, str]
+# One ranked row: (row id, score, title, language, group). The title comes with the ranking so the
+# re-scoring (BaseSearchBackend.rerank) needs no second query; the group lists an article's
+# translations as one result.
+RankedRow = tuple[int, float, str, str, str]
+# Facet counts over the matches `f(kind, language, group_key)`: per (kind, language) documents, and
+# per kind the results as listed (translations of one article count once), with a NULL language.
+FACET_COUNTS_SQL = (
+    "SELECT kind, language, count(*) FROM f GROUP BY kind, language "
+    "UNION ALL SELECT kind, NULL, count(DISTINCT group_key) FROM f GROUP BY kind"
+)
 
 
 @dataclass
@@ -106,16 +121,17 @@ class DatabaseSearchBackend(BaseSearchBackend):
 
     def _rank(self, cursor, query: SearchQuery, plan: Plan, corpus: Corpus, limit: int, offset: int,
               count: bool = True) -> tuple[list[RankedRow], int]:
-        """([(row id, score, title, language)], total matches) for one plan; without `count`, a
-        capped plan may report only what it ranked (suggest needs no total)."""
+        """([(row id, score, title, language, group)], total) for one plan, the total counting
+        matching groups (an article's translations once); without `count`, a capped plan may report
+        only what it ranked (suggest needs no total)."""
         raise NotImplementedError
 
     def _matched_groups(self, cursor, ids: list[int], groups: tuple[QueryGroup, ...]) -> dict[int, int]:
         """How many of the query's words each of the rows `ids` holds, in any field."""
         raise NotImplementedError
 
-    def _facet_rows(self, cursor, plan: Plan, filter_sql: str, params: list) -> list[tuple[str, str, int]]:
-        """(kind, language, matches) for the plan under this filter."""
+    def _facet_rows(self, cursor, plan: Plan, filter_sql: str, params: list) -> list[tuple[str, str | None, int]]:
+        """FACET_COUNTS_SQL's rows for the plan's matches under this filter."""
         raise NotImplementedError
 
     def _probe(self, cursor) -> None:
@@ -165,6 +181,7 @@ class DatabaseSearchBackend(BaseSearchBackend):
             helpful_ratio=doc.helpful_ratio,
             views=doc.views,
             promoted_to=doc.promoted_to,
+            group_key=doc.group,
             updated_at=doc.updated_at,
             generation=generation,
             length=item.length,
@@ -226,10 +243,12 @@ class DatabaseSearchBackend(BaseSearchBackend):
             page = functools.partial(self._page, cursor, query, corpus=corpus, analyzed=analyzed, window=window,
                                      count=not suggest)
             if and_first and plan.operator in ("OR", "PAIRS") and len(plan.groups) > 1:
-                rows, strict_total = page(Plan(plan.groups, "AND", cap=plan.cap), limit=query.limit, offset=query.offset)
+                listed: set[str] = set()  # a group listed by the strict pass is not repeated by the loose one
+                rows, strict_total = page(Plan(plan.groups, "AND", cap=plan.cap), limit=query.limit,
+                                          offset=query.offset, listed=listed)
                 rest, loose_total = page(
                     Plan(plan.groups, plan.operator, exclude=plan.groups, title_only=plan.title_only, cap=plan.cap),
-                    limit=query.limit - len(rows), offset=max(0, query.offset - strict_total),
+                    limit=query.limit - len(rows), offset=max(0, query.offset - strict_total), listed=listed,
                 )
                 rows, total = rows + rest, strict_total + loose_total
             else:
@@ -238,32 +257,52 @@ class DatabaseSearchBackend(BaseSearchBackend):
                     plan = Plan(plan.groups, plan.operator, cap=plan.cap)
                     rows, total = page(plan, limit=query.limit, offset=query.offset)
             facets = self._facets(cursor, query, plan) if query.facets else {}
-        hits = self._hits(rows, analyzed, query.language, SUGGEST_SNIPPET_CHARS if suggest else SNIPPET_CHARS)
+        hits = self._hits(rows, analyzed, query, SUGGEST_SNIPPET_CHARS if suggest else SNIPPET_CHARS)
         # Suggest's total is the number of suggestions (counting every match costs too much per key).
         return SearchResults(query=query.text, total=len(hits) if suggest else total, hits=hits, facets=facets)
 
     def _page(self, cursor, query: SearchQuery, plan: Plan, *, corpus: Corpus, analyzed: AnalyzedQuery,
-              window: int, count: bool, limit: int, offset: int):
-        """One page of ranked rows. The best `window` rows are re-scored by how many query words
-        their title holds (see BaseSearchBackend.rerank); pages beyond the window keep the database
-        order, which is the same set of rows, so paging never repeats or skips a row."""
-        if limit <= 0 and not count:
-            return [], 0
-        if limit <= 0 or not window or offset >= window:
-            ranked, total = self._rank(cursor, query, plan, corpus, limit, offset, count)
-            return [(pk, score) for pk, score, _title, _language in ranked], total
-        ranked, total = self._rank(cursor, query, plan, corpus, window, 0, count)
-        titles = {pk: (title, language) for pk, _score, title, language in ranked}
-        rows = [(pk, score) for pk, score, _title, _language in ranked]
-        matched = None
-        if count and rows and conf.ranking()["document_coverage_boost"]:
-            matched = self._matched_groups(cursor, [pk for pk, _ in rows], corpus.groups)
-        rows = self.rerank(rows, titles, analyzed, matched)
-        page = rows[offset:offset + limit]
-        if offset + limit > window and total > window:
-            more, _total = self._rank(cursor, query, plan, corpus, offset + limit - window, window, count)
-            page += [(pk, score) for pk, score, _title, _language in more]
-        return page, total
+              window: int, count: bool, limit: int, offset: int,
+              listed: set[str] | None = None) -> tuple[list[tuple[int, float, str]], int]:
+        """One page of results, as (row id, score, group): one row per group (the best-ranked of
+        an article's translations; `_hits` then shows the reader's own). The best `window` rows are
+        re-scored by how well they fit the question (see BaseSearchBackend.rerank); rows beyond the
+        window keep the database order. Pages are cut from the same grouped list, so paging never
+        repeats or skips a result. `listed`: groups an earlier pass listed (skipped here; updated)."""
+        listed = set() if listed is None else listed
+        if limit <= 0:
+            if not count:
+                return [], 0
+            _ranked, total = self._rank(cursor, query, plan, corpus, 0, 0, count)
+            return [], total
+        wanted = offset + limit
+        grouped: list[tuple[int, float, str]] = []
+
+        def take(rows: list[tuple[int, float]], groups: dict[int, str]) -> None:
+            for pk, score in rows:
+                if groups[pk] not in listed:
+                    listed.add(groups[pk])
+                    grouped.append((pk, score, groups[pk]))
+
+        batch = window or wanted
+        ranked, total = self._rank(cursor, query, plan, corpus, batch, 0, count)
+        rows = [(pk, score) for pk, score, _title, _language, _group in ranked]
+        if window and rows:
+            titles = {pk: (title, language) for pk, _score, title, language, _group in ranked}
+            matched = None
+            if count and conf.ranking()["document_coverage_boost"]:
+                matched = self._matched_groups(cursor, [pk for pk, _ in rows], corpus.groups)
+            rows = self.rerank(rows, titles, analyzed, matched)
+        take(rows, {pk: group for pk, _score, _title, _language, group in ranked})
+        fetched = len(ranked)
+        # Beyond the window, more rows until the page is full: translations that ranked lower
+        # than their group's first row take no place on it.
+        while len(grouped) < wanted and len(ranked) == batch:
+            batch = 2 * (wanted - len(grouped)) + 10
+            ranked, _total = self._rank(cursor, query, plan, corpus, batch, fetched, False)
+            fetched += len(ranked)
+            take([(pk, score) for pk, score, *_rest in ranked], {pk: group for pk, *_rest, group in ranked})
+        return grouped[offset:wanted], total
 
     def _partition_size(self, cursor, language: str | None, doc_count: int) -> int:
         """Documents in the reader's language, the yardstick for "common word": an index in six
@@ -332,13 +371,19 @@ class DatabaseSearchBackend(BaseSearchBackend):
             params.append(ARTICLE)
         return " AND ".join(clauses), params
 
-    def _hits(self, ranked: list[tuple[int, float]], analyzed: AnalyzedQuery, language: str | None,
+    def _hits(self, ranked: list[tuple[int, float, str]], analyzed: AnalyzedQuery, query: SearchQuery,
               snippet_chars: int = SNIPPET_CHARS) -> list[SearchHit]:
+        """The listed results, an article shown in the reader's language where that translation is
+        indexed (and passes the language filter), with its other languages as `translations`."""
         if not ranked:
             return []
-        rows = IndexedDocument.objects.select_related("text").in_bulk([pk for pk, _ in ranked])
+        members = self._translations([group for _pk, _score, group in ranked if group.startswith(GROUP_PREFIX)],
+                                     query.languages)
+        chosen = [(choose_translation(pk, members.get(group, []), query.language), score, group)
+                  for pk, score, group in ranked]
+        rows = IndexedDocument.objects.select_related("text").in_bulk([pk for pk, _score, _group in chosen])
         hits = []
-        for pk, score in ranked:
+        for pk, score, group in chosen:
             row = rows.get(pk)
             if row is None:  # deleted between the two queries
                 continue
@@ -355,10 +400,27 @@ class DatabaseSearchBackend(BaseSearchBackend):
                 updated_at=row.updated_at,
                 votes=row.votes,
                 promoted_to=row.promoted_to,
+                group=group,
+                translations=[m for m in members.get(group, []) if m.id != row.doc_id],
             )
             body = row.text.body if hasattr(row, "text") else ""
-            hits.append(self.decorate(hit, body, analyzed, language, snippet_chars))
+            hits.append(self.decorate(hit, body, analyzed, query.language, snippet_chars))
         return hits
+
+    @staticmethod
+    def _translations(groups: list[str], languages: tuple[str, ...] = ()) -> dict[str, list[Translation]]:
+        """Every indexed translation of these groups (within the language filter), by group."""
+        if not groups:
+            return {}
+        rows = IndexedDocument.objects.filter(group_key__in=groups)
+        if languages:
+            rows = rows.filter(language__in=languages)
+        members: dict[str, list[Translation]] = {}
+        for pk, doc_id, group, language, url, title in rows.order_by("language").values_list(
+            "id", "doc_id", "group_key", "language", "url", "title"
+        ):
+            members.setdefault(group, []).append(Translation(doc_id, language, url, title, pk))
+        return members
 
     def _facets(self, cursor, query: SearchQuery, plan: Plan) -> dict[str, dict[str, int]]:
         """Matches per kind and language, ignoring the kind and language filters (for the page's
@@ -366,8 +428,10 @@ class DatabaseSearchBackend(BaseSearchBackend):
         facet_filter, facet_params = self._filter_sql(query, with_kind_language=False)
         facets: dict[str, dict[str, int]] = {"kind": {}, "language": {}}
         for kind, language, count in self._facet_rows(cursor, plan, facet_filter, facet_params):
-            facets["kind"][kind] = facets["kind"].get(kind, 0) + count
-            facets["language"][language] = facets["language"].get(language, 0) + count
+            if language is None:  # results as listed: an article's translations once
+                facets["kind"][kind] = count
+            else:
+                facets["language"][language] = facets["language"].get(language, 0) + count
         return facets
 
     # --- status ---------------------------------------------------------------------------------

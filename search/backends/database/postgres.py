@@ -25,6 +25,7 @@ from search import conf
 from search.analysis import AnalyzedQuery, QueryGroup
 from search.backends.base import SearchQuery
 from search.backends.database.base import (
+    FACET_COUNTS_SQL,
     FIELDS,
     TITLE_FIELDS,
     AnalyzedDocument,
@@ -290,22 +291,25 @@ class PostgresSearchBackend(DatabaseSearchBackend):
                 "WITH q(term, idf) AS (SELECT * FROM unnest(%s::text[], %s::float8[])), "
                 f"c AS MATERIALIZED (SELECT d.id FROM search_document d WHERE d.{_column(plan)} @@ %s::tsquery AND {filter_sql} "
                 f"  {cap_sql}), "
-                f"m AS (SELECT d.id, d.length, d.title, d.language, (d.tf || '{{}}'::jsonb) AS tf, {boost_sql} AS boost "
-                "  FROM c JOIN search_document d ON d.id = c.id OFFSET 0), "
-                "s AS (SELECT m.id, m.title, m.language, m.boost * (SELECT SUM(q.idf * x.tf * %s / (x.tf + %s * (%s + %s * m.length / %s))) "
+                f"m AS (SELECT d.id, d.length, d.title, d.language, d.group_key, (d.tf || '{{}}'::jsonb) AS tf, "
+                f"  {boost_sql} AS boost FROM c JOIN search_document d ON d.id = c.id OFFSET 0), "
+                "s AS MATERIALIZED (SELECT m.id, m.title, m.language, m.group_key, "
+                "  m.boost * (SELECT SUM(q.idf * x.tf * %s / (x.tf + %s * (%s + %s * m.length / %s))) "
                 f"  FROM q CROSS JOIN LATERAL (SELECT {weighted_tf} AS tf) AS x WHERE x.tf > 0) AS score "
-                "  FROM m OFFSET 0) "
-                "SELECT id, score, count(*) OVER (), title, language FROM s WHERE score IS NOT NULL "
-                "ORDER BY score DESC, id LIMIT %s OFFSET %s",
+                "  FROM m) "
+                # The total counts results as listed: translations of one article are one.
+                "SELECT id, score, (SELECT count(DISTINCT group_key) FROM s WHERE score IS NOT NULL), title, language, "
+                "group_key FROM s WHERE score IS NOT NULL ORDER BY score DESC, id LIMIT %s OFFSET %s",
                 [terms, idfs, tsquery, *filter_params, *boost_params,
                  K1 + 1, K1, 1 - B, B, corpus.avgdl or 1.0, *weights, limit, offset],
             )
             rows = cursor.fetchall()
         if rows:
-            return [(pk, score, title, language) for pk, score, _, title, language in rows], rows[0][2]
+            return [(pk, score, title, language, group) for pk, score, _, title, language, group in rows], rows[0][2]
         _execute_with_gin_scans(
             cursor,
-            f"SELECT count(*) FROM search_document d WHERE d.{_column(plan)} @@ %s::tsquery AND {filter_sql}",
+            f"SELECT count(DISTINCT d.group_key) FROM search_document d "
+            f"WHERE d.{_column(plan)} @@ %s::tsquery AND {filter_sql}",
             [tsquery, *filter_params],
         )
         return [], cursor.fetchone()[0]
@@ -313,8 +317,8 @@ class PostgresSearchBackend(DatabaseSearchBackend):
     def _facet_rows(self, cursor, plan: Plan, filter_sql: str, params: list) -> list[tuple[str, str, int]]:
         _execute_with_gin_scans(
             cursor,
-            "SELECT d.kind, d.language, count(*) FROM search_document d "
-            f"WHERE d.{_column(plan)} @@ %s::tsquery AND {filter_sql} GROUP BY d.kind, d.language",
+            "WITH f AS MATERIALIZED (SELECT d.kind, d.language, d.group_key FROM search_document d "
+            f"WHERE d.{_column(plan)} @@ %s::tsquery AND {filter_sql}) {FACET_COUNTS_SQL}",
             [_tsquery(plan), *params],
         )
         return cursor.fetchall()

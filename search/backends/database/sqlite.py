@@ -22,6 +22,7 @@ from search import conf
 from search.analysis import AnalyzedQuery, QueryGroup
 from search.backends.base import SearchQuery
 from search.backends.database.base import (
+    FACET_COUNTS_SQL,
     FIELDS,
     TITLE_FIELDS,
     AnalyzedDocument,
@@ -192,7 +193,7 @@ class SQLiteSearchBackend(DatabaseSearchBackend):
                 cursor.execute(
                     f"WITH c AS MATERIALIZED (SELECT rowid AS id, {bm25} AS bm FROM {table} "
                     f"WHERE {table} MATCH %s ORDER BY rowid DESC LIMIT %s) "
-                    f"SELECT d.id, c.bm * {boost_sql} AS score, NULL, d.title, d.language FROM c "
+                    f"SELECT d.id, c.bm * {boost_sql} AS score, NULL, d.title, d.language, d.group_key FROM c "
                     "JOIN search_document d ON d.id = c.id "
                     f"WHERE {filter_sql} ORDER BY score DESC, d.id LIMIT %s OFFSET %s",
                     [*weights, match, plan.cap, *boost_params, *filter_params, limit, offset],
@@ -200,20 +201,22 @@ class SQLiteSearchBackend(DatabaseSearchBackend):
             else:
                 cursor.execute(
                     # bm25() only works in the FTS scan's own query: score there, count and sort outside.
-                    f"WITH m AS MATERIALIZED (SELECT d.id AS id, {bm25} * {boost_sql} AS score, d.title, d.language "
-                    f"FROM {table} JOIN search_document d ON d.id = {table}.rowid "
+                    # The total counts results as listed: translations of one article are one.
+                    f"WITH m AS MATERIALIZED (SELECT d.id AS id, {bm25} * {boost_sql} AS score, d.title, d.language, "
+                    f"d.group_key FROM {table} JOIN search_document d ON d.id = {table}.rowid "
                     f"WHERE {table} MATCH %s AND {filter_sql}) "
-                    "SELECT id, score, count(*) OVER (), title, language FROM m ORDER BY score DESC, id LIMIT %s OFFSET %s",
+                    "SELECT id, score, (SELECT count(DISTINCT group_key) FROM m), title, language, group_key FROM m "
+                    "ORDER BY score DESC, id LIMIT %s OFFSET %s",
                     [*weights, *boost_params, match, *filter_params, limit, offset],
                 )
             rows = cursor.fetchall()
-        ranked = [(pk, score, title, language) for pk, score, _, title, language in rows]
+        ranked = [(pk, score, title, language, group) for pk, score, _, title, language, group in rows]
         if rows and rows[0][2] is not None:
             return ranked, rows[0][2]
         if rows and not count:
             return ranked, len(ranked)
         cursor.execute(
-            f"SELECT count(*) FROM {table} JOIN search_document d ON d.id = {table}.rowid "
+            f"SELECT count(DISTINCT d.group_key) FROM {table} JOIN search_document d ON d.id = {table}.rowid "
             f"WHERE {table} MATCH %s AND {filter_sql}",
             [match, *filter_params],
         )
@@ -222,9 +225,9 @@ class SQLiteSearchBackend(DatabaseSearchBackend):
     def _facet_rows(self, cursor, plan: Plan, filter_sql: str, params: list) -> list[tuple[str, str, int]]:
         table, _weights = fts_table(plan)
         cursor.execute(
-            f"SELECT d.kind, d.language, count(*) FROM {table} JOIN search_document d "
-            f"ON d.id = {table}.rowid WHERE {table} MATCH %s AND {filter_sql} "
-            "GROUP BY d.kind, d.language",
+            f"WITH f AS MATERIALIZED (SELECT d.kind, d.language, d.group_key FROM {table} JOIN search_document d "
+            f"ON d.id = {table}.rowid WHERE {table} MATCH %s AND {filter_sql}) "
+            f"{FACET_COUNTS_SQL}",
             [_fts5_match(plan), *params],
         )
         return cursor.fetchall()
