@@ -62,6 +62,7 @@ LATIN_STEMMERS = ("en", "tr", "lt", "cy")
 LAO_STEMMERS = ("lo",)
 DEVANAGARI_STEMMERS = ("ne",)
 TURKISH_PREFIX_CHARS = 5
+TURKISH_PREFIX_MARK = "tr5_"
 # Longer "words" are URLs, hashes or base64 noise: indexed truncated so they cannot bloat the index.
 MAX_TERM_CHARS = 48
 # A query is a few words; the rest of a pasted 10 000-character text adds cost, not precision.
@@ -243,8 +244,13 @@ def _word_terms(lower: str, language: str | None) -> tuple[str, ...]:
         if folded_stem != stemmed:
             terms.append(f"{language}_{folded_stem}")
     if language == "tr" and len(folded) > TURKISH_PREFIX_CHARS and folded[0].isalpha():
-        terms.append(f"tr5_{folded[:TURKISH_PREFIX_CHARS]}")
+        terms.append(f"{TURKISH_PREFIX_MARK}{folded[:TURKISH_PREFIX_CHARS]}")
     return tuple(terms)
+
+
+def written_without_spaces(text: str) -> bool:
+    """Does `text` hold a script written without spaces between words (Lao, Thai, CJK…)?"""
+    return _COMPLEX_RE.search(text) is not None
 
 
 def is_stem(term: str) -> bool:
@@ -394,6 +400,11 @@ def _query_word_terms(word: str, language: str | None) -> tuple[list[str], list[
                 if not (is_stem(term) and term.split("_", 1)[1] in _stem_stopwords(stem_language)):
                     terms.append(term)
     return list(dict.fromkeys(terms)), surfaces
+
+
+def query_word_terms(word: str, language: str | None) -> list[str]:
+    """Every term a typed word matches (its forms, stems under each fitting stemmer, synonyms)."""
+    return _query_word_terms(word, language)[0]
 
 
 def analyze_query(

@@ -141,6 +141,7 @@ def search_page(request: HttpRequest) -> HttpResponse:
             page_links=_page_links(params, page, last_page),
             first_index=(page - 1) * PAGE_SIZE + 1,
             last_index=(page - 1) * PAGE_SIZE + len(results.hits),
+            did_you_mean_query=urlencode({"q": results.did_you_mean}) if results.did_you_mean else "",
             ask_url_query=urlencode({"subject": text}),
             contact_query=urlencode({"subject": text}),
             kind_counts=results.facets.get("kind", {}),

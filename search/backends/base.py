@@ -121,11 +121,16 @@ class SearchResults:
     # Set when the answer comes from a fallback (Elasticsearch down: the embedded index); the API
     # adds it as "notice" (additive: the documented keys are unchanged).
     notice: str = ""
+    # The query with its misspelt words corrected from the index's vocabulary (search/typos.py);
+    # "" when no word needed it. The API adds it as "did_you_mean" when set.
+    did_you_mean: str = ""
 
     def as_dict(self) -> dict:
         data = {"query": self.query, "total": self.total, "results": [h.as_dict() for h in self.hits]}
         if self.notice:
             data["notice"] = self.notice
+        if self.did_you_mean:
+            data["did_you_mean"] = self.did_you_mean
         return data
 
 

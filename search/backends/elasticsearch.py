@@ -548,10 +548,11 @@ class ElasticsearchSearchBackend(BaseSearchBackend):
         self.capabilities()  # first use in this process: find and log what the cluster offers
         ranking = conf.ranking()
         now = timezone.now()
+        suggestions: dict = {}  # the term suggesters' answer ("Did you mean")
         if es_query.and_first(analyzed, ranking, prefix_last):
             listed: set[str] = set()  # a group listed by the strict pass is not repeated by the loose one
             strict = es_query.build_search(query, analyzed, ranking, now, prefix_last, tier="all")
-            rows, strict_total = self._page(strict, analyzed, query.limit, query.offset, listed)
+            rows, strict_total = self._page(strict, analyzed, query.limit, query.offset, listed, suggestions)
             rest = es_query.build_search(query, analyzed, ranking, now, prefix_last, tier="rest")
             more, rest_total = self._page(rest, analyzed, query.limit - len(rows), max(0, query.offset - strict_total),
                                           listed)
@@ -559,27 +560,32 @@ class ElasticsearchSearchBackend(BaseSearchBackend):
             facets = self._facets(es_query.build_search(query, analyzed, ranking, now, prefix_last)) if query.facets else {}
         else:
             request = es_query.build_search(query, analyzed, ranking, now, prefix_last)
-            rows, total = self._page(request, analyzed, query.limit, query.offset)
+            rows, total = self._page(request, analyzed, query.limit, query.offset, suggestions=suggestions)
             facets = self._facets(request) if query.facets else {}
         hits = [self._hit(source, score, analyzed, query.language, translations)
                 for source, score, translations in self._in_readers_language(rows, query)]
-        return SearchResults(query=query.text, total=total, hits=hits, facets=facets)
+        return SearchResults(query=query.text, total=total, hits=hits, facets=facets,
+                             did_you_mean=es_query.did_you_mean(query.text, query.language, suggestions))
 
     def _execute(self, request) -> dict:
         return self.client().search(index=self.config.alias, body=request.to_dict())
 
-    def _page(self, request, analyzed, limit: int, offset: int,
-              listed: set[str] | None = None) -> tuple[list[tuple[dict, float]], int]:
+    def _page(self, request, analyzed, limit: int, offset: int, listed: set[str] | None = None,
+              suggestions: dict | None = None) -> tuple[list[tuple[dict, float]], int]:
         """One page of (source without body, score), one per group (an article's translations
         are listed once: its best-ranked version here, the reader's own in `_in_readers_language`),
         and the total of groups. The best `rerank_window` hits are re-scored by title coverage;
         hits beyond it keep Elasticsearch's order. Pages are cut from the same grouped list, so
-        paging never repeats or skips a result. `listed`: groups an earlier pass listed."""
+        paging never repeats or skips a result. `listed`: groups an earlier pass listed;
+        `suggestions` receives the request's term suggestions."""
         listed = set() if listed is None else listed
         ranking = conf.ranking()
         window = int(ranking.get("rerank_window", 0)) if ranking.get("title_coverage_boost", 0) else 0
         if limit <= 0:
-            return [], _groups_total(self._execute(request.extra(size=0)))
+            response = self._execute(request.extra(size=0))
+            if suggestions is not None:
+                suggestions.update(suggest=response.get("suggest") or {})
+            return [], _groups_total(response)
         without_body = [name for name in es_mapping.SOURCE_FIELDS if name != "body"]
         wanted = offset + limit
         grouped: list[tuple[dict, float]] = []
@@ -594,6 +600,8 @@ class ElasticsearchSearchBackend(BaseSearchBackend):
 
         batch = window or wanted
         response = self._execute(request[0:batch].source(includes=without_body))
+        if suggestions is not None:
+            suggestions.update(suggest=response.get("suggest") or {})
         total = _groups_total(response)
         hits = response["hits"]["hits"]
         found = {hit["_id"]: hit for hit in hits}

@@ -25,6 +25,7 @@ from datetime import datetime
 
 from elasticsearch_dsl import SF, Q, Search
 
+from search import typos
 from search.analysis import AnalyzedQuery, fold, is_stem, lowercase
 from search.backends.base import SearchQuery
 from search.backends.es_mapping import (
@@ -39,6 +40,8 @@ from search.documents import ARTICLE
 
 FACET_LANGUAGES = 20
 GROUP_COUNT_PRECISION = 40_000  # the most Elasticsearch counts exactly
+TYPO_BOOST = 0.5  # a word matched one edit away counts half an exact match
+TYPO_EXPANSIONS = 20  # indexed words one edit away tried per typed word
 STEMMED = ("en", "tr", "lt", "ne")  # language chains with a stemmer
 
 BOOST_SCRIPT = """
@@ -109,6 +112,47 @@ def field_weights(ranking: dict) -> dict[str, float]:
 
 def _fields(suffix: str, weights: dict[str, float], subfield: str = "") -> list[str]:
     return [f"{field(part, suffix)}{subfield}^{weights[part]:g}" for part in TEXT_PARTS]
+
+
+def typo_words(analyzed: AnalyzedQuery) -> list[str]:
+    """The folded words typo tolerance may widen (search/typos.py decides which words qualify)."""
+    return list(dict.fromkeys(word for group in _groups(analyzed) if (word := typos.correctable(group))))
+
+
+def typo_clause(words: list[str], ranking: dict) -> Q | None:
+    """The words matched one edit away in the folded fields, weighted below an exact match. (The
+    engine can't tell cheaply whether a word is in the index, as the embedded backend does; a
+    misspelt word simply has no exact match to outrank these.)"""
+    if not words:
+        return None
+    return Q("multi_match", query=" ".join(words), fields=_fields(FOLDED, field_weights(ranking)),
+             fuzziness=1, prefix_length=0, max_expansions=TYPO_EXPANSIONS, boost=TYPO_BOOST)
+
+
+def did_you_mean_suggesters(words: list[str]) -> dict[str, dict]:
+    """Term suggesters proposing, for each word no document holds ("missing"), the most frequent
+    indexed words one edit away, in titles and in bodies."""
+    return {
+        f"typo_{part}": {"text": " ".join(words), "term": {
+            "field": field(part, FOLDED), "suggest_mode": "missing", "max_edits": 1, "prefix_length": 0,
+            "min_word_length": typos.MIN_WORD_CHARS, "sort": "frequency", "size": 1,
+        }}
+        for part in ("title", "body")
+    } if words else {}
+
+
+def did_you_mean(text: str, language: str | None, response: dict) -> str:
+    """The query with each word the suggesters corrected replaced; "" when none was."""
+    best: dict[str, tuple[int, str]] = {}
+    for name, entries in (response.get("suggest") or {}).items():
+        if not name.startswith("typo_"):
+            continue
+        for entry in entries:
+            for option in entry.get("options", [])[:1]:
+                if option.get("freq", 0) > best.get(entry["text"], (0, ""))[0]:
+                    best[entry["text"]] = (option["freq"], option["text"])
+    corrections = {word: correction for word, (_freq, correction) in best.items()}
+    return typos.Corrected(AnalyzedQuery(text, language), corrections).did_you_mean()
 
 
 def match_clauses(words: list[str], joined: list[str], prefix: str | None, ranking: dict) -> list[Q]:
@@ -215,7 +259,11 @@ def build_search(query: SearchQuery, analyzed: AnalyzedQuery, ranking: dict, now
     if not words or query.limit <= 0:
         return None
     prefix = prefix_word(analyzed) if prefix_last else None
-    match = Q("bool", should=match_clauses(words, joined, prefix, ranking), minimum_should_match=1)
+    clauses = match_clauses(words, joined, prefix, ranking)
+    fuzzy = typo_clause(typo_words(analyzed), ranking)
+    if fuzzy is not None:
+        clauses.append(fuzzy)
+    match = Q("bool", should=clauses, minimum_should_match=1)
     filters = base_filters(query)
     narrowing = facet_filters(query)
     if not query.facets or tier:
@@ -245,6 +293,9 @@ def build_search(query: SearchQuery, analyzed: AnalyzedQuery, ranking: dict, now
     # The total counts results as listed (translation groups): exact up to the precision threshold,
     # within a few percent beyond it.
     search.aggs.metric("groups", "cardinality", field="group", precision_threshold=GROUP_COUNT_PRECISION)
+    if tier != "rest":
+        for name, suggester in did_you_mean_suggesters(typo_words(analyzed)).items():
+            search = search.suggest(name, suggester["text"], term=suggester["term"])
     search = search.sort("_score", {"doc_id": "asc"}).source(includes=list(SOURCE_FIELDS))
     return search.extra(track_total_hits=True)
 

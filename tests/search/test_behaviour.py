@@ -234,6 +234,63 @@ def test_a_promoted_thread_yields_to_its_article(client, backend, kb_indexes, pu
     assert ids(api_search(client, "enable http/2"))[:2] == [kb(article), tp(topic)]
 
 
+# --- typos -------------------------------------------------------------------------------------
+
+@pytest.fixture
+def typo_corpus(kb_indexes, public_forum, filler, sync):
+    docs = {
+        "migration": make_article(kb_indexes["en"], "Move a WordPress site from another host",
+                                  body=_body("WordPress migration: copy the files, then import the database."),
+                                  tags=()),
+        "password": make_article(kb_indexes["en"], "Reset a forgotten password",
+                                 body=_body("Choose a new password from the login page."), tags=()),
+        "tr": make_article(kb_indexes["tr"], "Sunucuya bağlanamıyorum",
+                           body=_body("Güvenlik duvarı bağlantıyı engelliyor olabilir."), tags=()),
+        "lo": make_article(kb_indexes["lo"], "ວິທີປ່ຽນລະຫັດຜ່ານອີເມວ",
+                           body=_body("ເຂົ້າສູ່ລະບົບແລ້ວເລືອກປ່ຽນລະຫັດຜ່ານອີເມວຂອງທ່ານ"), tags=()),
+    }
+    sync()
+    return docs
+
+
+TYPO_CASES = [
+    ("wordpres migrasion", "migration", "wordpress migration"),  # a letter missing; one substituted
+    ("pasword reset", "password", "password reset"),
+    ("passwrod", "password", "password"),  # two letters swapped
+    ("passsword", "password", "password"),  # one letter too many
+    ("guvenlk duvari", "tr", "guvenlik duvari"),  # typed without Turkish letters, one missing
+]
+
+
+def test_a_word_with_one_typo_still_finds_its_document(client, backend, typo_corpus):
+    wrong = []
+    for query, expected, did_you_mean in TYPO_CASES:
+        payload = api_search(client, query, lang="tr" if expected == "tr" else "en")
+        if ids(payload)[:1] != [kb(typo_corpus[expected])] or payload.get("did_you_mean") != did_you_mean:
+            wrong.append(f"{query!r}: {ids(payload)[:3]}, did you mean {payload.get('did_you_mean')!r}")
+    assert not wrong, "\n".join(wrong)
+    assert ids(api_suggest(client, "pasword res", lang="en"))[0] == kb(typo_corpus["password"])
+
+
+def test_words_in_the_index_are_never_corrected(client, backend, typo_corpus):
+    for query in ("wordpress migration", "password", "host", "bağlanamıyorum"):
+        payload = api_search(client, query, lang="en")
+        assert "did_you_mean" not in payload, query
+    assert api_search(client, "kubernetes", lang="en")["total"] == 0  # nothing near it: still nothing
+
+
+def test_lao_words_are_left_alone(client, backend, typo_corpus):
+    payload = api_search(client, "ລະຫັດຜ່ານ", lang="lo")
+    assert ids(payload)[:1] == [kb(typo_corpus["lo"])] and "did_you_mean" not in payload
+    assert "did_you_mean" not in api_search(client, "ລະຫັດຜ່ານອີເມວວ", lang="lo")
+
+
+def test_the_search_page_offers_did_you_mean(client, backend, typo_corpus):
+    html = client.get("/en/search/", {"q": "wordpres migrasion"}).content.decode()
+    assert 'Did you mean: <a href="?q=wordpress+migration">wordpress migration</a>' in html
+    assert "Did you mean" not in client.get("/en/search/", {"q": "wordpress migration"}).content.decode()
+
+
 # --- translation groups -------------------------------------------------------------------------
 
 SSL_TITLES = {

@@ -57,7 +57,17 @@ def test_plain_search_matches_every_language_chain_the_turkish_prefixes_and_the_
         stem = suffix.split(".")[0]
         assert clause["fields"] == [f"title_{stem}{suffix[len(stem):]}^4", f"keywords_{stem}{suffix[len(stem):]}^2",
                                     f"body_{stem}{suffix[len(stem):]}^1"]
-    assert not any("multi_match" in c for c in clauses(body))  # no prefixes in a plain search
+    assert not any(c.get("multi_match", {}).get("type") == "bool_prefix" for c in clauses(body))  # no prefixes
+    # Words of five letters or more also match one edit away, weighted below an exact match.
+    fuzzy = [c["multi_match"] for c in clauses(body) if "fuzziness" in c.get("multi_match", {})]
+    assert fuzzy == [{"query": "backup stopped arriving", "fields": ["title_folded^4", "keywords_folded^2",
+                                                                     "body_folded^1"],
+                      "fuzziness": 1, "prefix_length": 0, "max_expansions": 20, "boost": 0.5}]
+    # "Did you mean": the indexed words one edit away from words no document holds.
+    assert body["suggest"]["typo_title"] == {"text": "backup stopped arriving", "term": {
+        "field": "title_folded", "suggest_mode": "missing", "max_edits": 1, "prefix_length": 0,
+        "min_word_length": 5, "sort": "frequency", "size": 1}}
+    assert body["suggest"]["typo_body"]["term"]["field"] == "body_folded"
     assert scored(body)["query"]["bool"]["must"][0]["bool"]["minimum_should_match"] == 1  # any word (OR)
 
 
@@ -125,7 +135,7 @@ def test_suggest_makes_the_half_typed_last_word_a_prefix(db, settings):
 
 @pytest.mark.parametrize("text", ["set up email ", "set up e", "email."])
 def test_suggest_without_a_half_typed_word_has_no_prefix_clause(db, text):
-    assert not any("multi_match" in c for c in clauses(request(text, suggest=True)))
+    assert not any(c.get("multi_match", {}).get("type") == "bool_prefix" for c in clauses(request(text, suggest=True)))
 
 
 def test_permission_filter_allows_articles_and_only_readable_forums(db):
@@ -262,3 +272,16 @@ def test_synonyms_of_the_embedded_analysis_are_searched_too(db):
     required = tier_filters(request("mails bounce", suggest=True, tier="all"))[0][-1]["bool"]["filter"]
     assert required[0]["multi_match"]["query"].split()[0] == "mails"
     assert "email" in required[0]["multi_match"]["query"].split()
+
+
+def test_did_you_mean_is_read_from_the_suggesters_best_options():
+    from search.backends.es_query import did_you_mean
+
+    response = {"suggest": {
+        "typo_title": [{"text": "wordpres", "options": [{"text": "wordpress", "freq": 3}]},
+                       {"text": "migrasion", "options": []}],
+        "typo_body": [{"text": "wordpres", "options": [{"text": "wordpresss", "freq": 1}]},
+                      {"text": "migrasion", "options": [{"text": "migration", "freq": 7}]}],
+    }}
+    assert did_you_mean("WordPres migrasion?", "en", response) == "wordpress migration?"
+    assert did_you_mean("wordpress", "en", {"suggest": {}}) == ""

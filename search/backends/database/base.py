@@ -24,7 +24,7 @@ from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import Count
 
-from search import conf
+from search import conf, typos
 from search.analysis import AnalyzedQuery, QueryGroup, document_terms, document_terms_split
 from search.backends.base import (
     BaseSearchBackend,
@@ -117,6 +117,10 @@ class DatabaseSearchBackend(BaseSearchBackend):
 
     def _corpus(self, cursor, analyzed: AnalyzedQuery) -> Corpus:
         """Document count, average length and document frequencies of the query's terms."""
+        raise NotImplementedError
+
+    def _term_frequencies(self, cursor, terms: list[str]) -> dict[str, int]:
+        """{term: documents holding it} for those of `terms` the index holds (typo candidates)."""
         raise NotImplementedError
 
     def _rank(self, cursor, query: SearchQuery, plan: Plan, corpus: Corpus, limit: int, offset: int,
@@ -230,6 +234,12 @@ class DatabaseSearchBackend(BaseSearchBackend):
             return SearchResults(query=query.text, total=0, hits=[])
         with connection.cursor() as cursor:
             corpus = self._corpus(cursor, analyzed)
+            # Words the index doesn't hold are widened with its words one edit away (search/typos.py);
+            # the index is asked again only when a query has such a word.
+            corrected = typos.correct(analyzed, corpus.frequencies, functools.partial(self._term_frequencies, cursor))
+            if corrected.corrections:
+                analyzed = corrected.analyzed
+                corpus = self._corpus(cursor, analyzed)
             corpus.partition = self._partition_size(cursor, query.language, corpus.doc_count)
             plan = plan_query(corpus, self.title_tier)
             if plan is None:
@@ -259,7 +269,8 @@ class DatabaseSearchBackend(BaseSearchBackend):
             facets = self._facets(cursor, query, plan) if query.facets else {}
         hits = self._hits(rows, analyzed, query, SUGGEST_SNIPPET_CHARS if suggest else SNIPPET_CHARS)
         # Suggest's total is the number of suggestions (counting every match costs too much per key).
-        return SearchResults(query=query.text, total=len(hits) if suggest else total, hits=hits, facets=facets)
+        return SearchResults(query=query.text, total=len(hits) if suggest else total, hits=hits, facets=facets,
+                             did_you_mean=corrected.did_you_mean())
 
     def _page(self, cursor, query: SearchQuery, plan: Plan, *, corpus: Corpus, analyzed: AnalyzedQuery,
               window: int, count: bool, limit: int, offset: int,

@@ -243,6 +243,17 @@ class PostgresSearchBackend(DatabaseSearchBackend):
                         for g in present_terms(groups, frequencies))
         return Corpus(present, frequencies, doc_count, avgdl)
 
+    def _term_frequencies(self, cursor, terms: list[str]) -> dict[str, int]:
+        if not terms:
+            return {}
+        cursor.execute(
+            "SELECT term, sum(df)::bigint FROM (SELECT term, df FROM search_term WHERE term = ANY(%s) "
+            "UNION ALL SELECT term, df FROM search_term_delta WHERE term = ANY(%s)) AS t "
+            "GROUP BY term HAVING sum(df) > 0",
+            [terms, terms],
+        )
+        return {term: int(df) for term, df in cursor.fetchall()}
+
     def _matched_groups(self, cursor, ids: list[int], groups: tuple[QueryGroup, ...]) -> dict[int, int]:
         """Reads those rows' `tf` keys (prefixes were expanded into terms by _corpus)."""
         groups = tuple(g for g in groups if g.terms or g.prefixes)

@@ -139,26 +139,32 @@ class SQLiteSearchBackend(DatabaseSearchBackend):
 
     def _corpus(self, cursor, analyzed: AnalyzedQuery) -> Corpus:
         groups = analyzed.matching_groups
-        terms = sorted({term for group in groups for term in group.terms})
-        # fts5vocab counts a word's documents by walking its whole posting list: milliseconds for
-        # common words on every keystroke. Planning only needs an approximate count, so positive
-        # counts are kept in the shared cache for a few minutes; absent words are always looked up
-        # (a word indexed a second ago must match).
+        frequencies = self._cached_frequencies(cursor, sorted({term for group in groups for term in group.terms}))
+        doc_count = sum(self._language_counts(cursor).values())
+        return Corpus(present_terms(groups, frequencies), frequencies, doc_count, 0.0)
+
+    def _cached_frequencies(self, cursor, terms: list[str]) -> dict[str, int]:
+        """fts5vocab counts a word's documents by walking its whole posting list: milliseconds for
+        common words on every keystroke. Planning only needs an approximate count, so positive
+        counts are kept in the shared cache for a few minutes; absent words are always looked up
+        (a word indexed a second ago must match)."""
         cached = cache.get_many([DF_KEY + term for term in terms])
         frequencies = {key[len(DF_KEY):]: value for key, value in cached.items()}
-        missing = [term for term in terms if term not in frequencies]
+        found = self._term_frequencies(cursor, [term for term in terms if term not in frequencies])
+        if found:
+            cache.set_many({DF_KEY + term: df for term, df in found.items()}, timeout=DF_TTL)
+        frequencies.update(found)
+        return frequencies
+
+    def _term_frequencies(self, cursor, terms: list[str]) -> dict[str, int]:
         found: dict[str, int] = {}
-        for start in range(0, len(missing), 500):
-            chunk = missing[start:start + 500]
+        for start in range(0, len(terms), 500):
+            chunk = terms[start:start + 500]
             cursor.execute(
                 f"SELECT term, doc FROM search_fts_vocab WHERE term IN ({', '.join(['%s'] * len(chunk))})", chunk
             )
             found.update(cursor.fetchall())
-        if found:
-            cache.set_many({DF_KEY + term: df for term, df in found.items()}, timeout=DF_TTL)
-        frequencies.update(found)
-        doc_count = sum(self._language_counts(cursor).values())
-        return Corpus(present_terms(groups, frequencies), frequencies, doc_count, 0.0)
+        return found
 
     def _matched_groups(self, cursor, ids: list[int], groups: tuple[QueryGroup, ...]) -> dict[int, int]:
         """FTS5 walks each word's posting list over the rows' rowid range without scoring, cheaper
