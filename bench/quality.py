@@ -1,6 +1,6 @@
 """Search quality on StackFAQ (../shared/eval/stackfaq): our search vs. plain BM25, same run.
 
-    .venv/bin/python bench/quality.py [--eval-dir DIR] [--keep] [--ranking key=value ...] [--misses]
+    .venv/bin/python bench/quality.py [--eval-dir DIR] [--keep] [--ranking key=value ...] [--misses] [--typos]
 
 The 125 threads are loaded as solved forum topics through our own services (subject = thread
 title, question = the title, accepted answer = the thread's answers), indexed by the real outbox
@@ -8,6 +8,8 @@ worker, and the 625 dev queries go through the real stack: GET /api/search via D
 (analysis, planner, backend, ranking, permissions). The baseline is rank-bm25's BM25Okapi
 (k1=1.2, b=0.75) over title + answers, lowercased and split on non-word characters, as the eval
 README prescribes. Metrics: Recall@1, Recall@5, MRR@10, nDCG@10 (one relevant thread per query).
+`--typos` also runs every query with one seeded edit (insertion, deletion, substitution or swap of
+neighbours, chosen at random with a fixed seed) in each word of five letters or more.
 
 Data: StackFAQ, Karan & Šnajder (2018), Stack Exchange content under CC BY-SA. Test fixture only.
 """
@@ -17,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import random
 import re
 import sys
 import time
@@ -61,6 +64,27 @@ def print_misses(queries: list[dict], rankings: list[list[str]], threads: list[d
         for position, thread in enumerate(ranked[:3], 1):
             print(f"    {position}. {titles.get(thread, thread)}")
     print(f"\n{misses} of {len(queries)} queries miss rank 1 ([-]: not in the top 10)\n")
+
+
+def with_typos(text: str, rng: random.Random) -> str:
+    """`text` with one random edit in each word of five letters or more."""
+
+    def misspell(match: re.Match) -> str:
+        word = match.group()
+        if len(word) < 5:
+            return word
+        i = rng.randrange(len(word) - 1)
+        kind = rng.choice(("insert", "delete", "substitute", "swap"))
+        letter = rng.choice("abcdefghijklmnopqrstuvwxyz")
+        if kind == "insert":
+            return word[:i] + letter + word[i:]
+        if kind == "delete":
+            return word[:i] + word[i + 1:]
+        if kind == "substitute":
+            return word[:i] + (letter if letter != word[i] else "q") + word[i + 1:]
+        return word[:i] + word[i + 1] + word[i] + word[i + 2:]
+
+    return re.sub(r"[^\W\d_]+", misspell, text)
 
 
 def baseline_rankings(threads: list[dict], queries: list[dict]) -> list[list[str]]:
@@ -135,6 +159,8 @@ def main() -> None:
     parser.add_argument("--json", action="store_true", help="Print the metrics as JSON.")
     parser.add_argument("--misses", action="store_true",
                         help="Also print each query not answered at rank 1: expected title, our top 3.")
+    parser.add_argument("--typos", action="store_true",
+                        help="Also run the queries with one seeded edit in each word of 5+ letters.")
     args = parser.parse_args()
 
     threads = read_jsonl(args.eval_dir / "corpus_threads.jsonl")
@@ -144,10 +170,19 @@ def main() -> None:
 
     settings.SEARCH_RANKING = {key: float(value) for key, value in (item.split("=", 1) for item in args.ranking)}
     mapping = load_threads(threads)
+    from search.backends import get_backend
+
+    get_backend().maintain()  # merge the index's segments, as search_worker does when idle
     relevant = [q["thread"] for q in queries]
     ours, per_query = our_rankings(queries, mapping)
     base = baseline_rankings(threads, queries)
     results = {"helpcenter": metrics(ours, relevant), "bm25": metrics(base, relevant)}
+    if args.typos:
+        rng = random.Random(20261204)
+        typo_queries = [{**q, "text": with_typos(q["text"], rng)} for q in queries]
+        typo_rankings, typo_per_query = our_rankings(typo_queries, mapping)
+        results["helpcenter, typos"] = metrics(typo_rankings, relevant)
+        results["bm25, typos"] = metrics(baseline_rankings(threads, typo_queries), relevant)
     if args.misses:
         print_misses(queries, ours, threads)
     if args.json:
@@ -159,6 +194,14 @@ def main() -> None:
     for metric in ("Recall@1", "Recall@5", "MRR@10", "nDCG@10"):
         a, b = results["helpcenter"][metric], results["bm25"][metric]
         print(f"{metric:<10} {a * 100:>10.1f}% {b * 100:>10.1f}% {(a - b) * 100:>+6.1f}")
+    if args.typos:
+        print(f"\nThe same queries with one seeded edit in each word of 5+ letters "
+              f"({typo_per_query * 1000:.1f} ms/query):")
+        print(f"{'metric':<10} {'Helpcenter':>11} {'plain BM25':>11} {'vs clean':>9}")
+        for metric in ("Recall@1", "Recall@5", "MRR@10", "nDCG@10"):
+            a, b = results["helpcenter, typos"][metric], results["bm25, typos"][metric]
+            drop = a - results["helpcenter"][metric]
+            print(f"{metric:<10} {a * 100:>10.1f}% {b * 100:>10.1f}% {drop * 100:>+8.1f}")
 
 
 if __name__ == "__main__":

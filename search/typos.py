@@ -39,6 +39,10 @@ from search.analysis import (
 MIN_WORD_CHARS = 5
 MAX_WORD_CHARS = 24  # longer "words" (pasted hashes, URLs) are not worth ~1 500 candidates
 MAX_CORRECTIONS = 2
+# Words corrected per query, the longest first: each costs one index lookup per candidate (~450 for
+# an 8-letter word; SQLite's vocabulary answers ~3 µs per term once the worker has merged the index's
+# segments, ~20 µs with many small ones).
+MAX_CORRECTED_WORDS = 8
 LATIN = "abcdefghijklmnopqrstuvwxyz"
 # Devanagari letters, vowel signs and marks (Nepali), without digits and punctuation.
 DEVANAGARI = "".join(
@@ -113,6 +117,8 @@ def correct(analyzed: AnalyzedQuery, known: Iterable[str], lookup: Lookup) -> Co
                and not known.intersection(t for t in group.terms if not t.startswith(TURKISH_PREFIX_MARK))}
     if not unknown:
         return Corrected(analyzed, {})
+    longest = sorted(set(unknown.values()), key=lambda word: (-len(word), word))[:MAX_CORRECTED_WORDS]
+    unknown = {group: word for group, word in unknown.items() if word in longest}
     candidates = {word: sorted(edits(word)) for word in set(unknown.values())}
     found = lookup(sorted({c for words in candidates.values() for c in words}))
     if not found:
