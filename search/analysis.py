@@ -237,8 +237,10 @@ def _word_terms(lower: str, language: str | None) -> tuple[str, ...]:
     folded = fold(lower)
     if folded != lower:
         terms.append(folded)
-    if language in _script_stemmers(lower):
-        stemmed = stem(language, lower)
+    # A word the stemmer removes entirely (Nepali `द्वारा`, "by", is all suffix to it) has no stem:
+    # an empty one would be a term every such word shares.
+    stemmed = stem(language, lower) if language in _script_stemmers(lower) else ""
+    if stemmed:
         terms.append(f"{language}_{stemmed}")
         folded_stem = fold(stemmed)
         if folded_stem != stemmed:
@@ -494,7 +496,7 @@ _MARK_RE = re.compile("[\u0300-\u036f\u0483-\u0489\u0590-\u1dff\u20d0-\u20ff\ufe
 def _candidate_regex(starts: frozenset[str]) -> re.Pattern:
     """Words beginning with one of `starts` (two letters each), whatever their case and accents."""
     alternatives = []
-    for start in sorted(starts):
+    for start in sorted(filter(None, starts)):  # an empty start would match between any two letters
         parts = []
         for ch in start:
             chars = _VARIANTS.get(fold(ch), ch + ch.upper())
