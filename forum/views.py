@@ -2,7 +2,9 @@
 actions machina doesn't have: accepted answers, helpful votes, reports, unsubscribe links, the
 staff attention page and the Ask the community form's deflection endpoints."""
 
+from collections import Counter
 from datetime import timedelta
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -31,7 +33,9 @@ from machina.core.loading import get_class
 from forum import conf, forms, notifications, services, spam
 from forum.models import PostReport, PostVote
 from helpcenter import page_cache
+from search.backends import get_backend
 from search.models import SearchEvent
+from search.services import build_query
 from tickets import deflection
 
 Forum = get_model("forum", "Forum")
@@ -202,6 +206,50 @@ class PostingLimitMixin:
             return super().form_valid(post_form, attachment_formset, *args, **kwargs)
 
 
+MAX_SUBJECT_CHARS = 255  # machina's topic subject
+
+
+def ask_form_url(forum, subject: str = "") -> str:
+    """The ask form of `forum`, with the question typed elsewhere (a search) already filled in."""
+    url = reverse("forum_conversation:topic_create", kwargs={"forum_slug": forum.slug, "forum_pk": forum.pk})
+    subject = subject.strip()[:MAX_SUBJECT_CHARS]
+    return f"{url}?{urlencode({'subject': subject})}" if subject else url
+
+
+def forums_to_ask_in(request) -> list:
+    """The forums the visitor may start a topic in, in the forum tree's order."""
+    handler = request.forum_permission_handler
+    forums = Forum.objects.filter(type=Forum.FORUM_POST).order_by("tree_id", "lft")
+    return [forum for forum in forums if handler.can_add_topic(forum, request.user)]
+
+
+def best_forum_for(request, subject: str, forums: list):
+    """Where a question most likely belongs: the forum holding most of the threads search finds
+    for it (the readable ones), else the first forum. The asker can still pick another."""
+    if subject.strip():
+        hits = get_backend().search(build_query(request, subject, kinds=("topic",), limit=10)).hits
+        ids = {forum.pk for forum in forums}
+        counts = Counter(hit.forum_id for hit in hits if hit.forum_id in ids)
+        if counts:
+            best = counts.most_common(1)[0][0]
+            return next(forum for forum in forums if forum.pk == best)
+    return forums[0]
+
+
+class AskView(View):
+    """"Ask the community" from anywhere (home, an article, a search that found nothing): one
+    click to the ask form, with the question already typed (`?subject=`), in the forum its words
+    belong to; the form links the other forums. Visitors who may not post log in first and come
+    back here."""
+
+    def get(self, request):
+        subject = request.GET.get("subject", "")
+        forums = forums_to_ask_in(request)
+        if not forums:
+            return _login_or_403(request)
+        return HttpResponseRedirect(ask_form_url(best_forum_for(request, subject, forums), subject))
+
+
 def ask_urls(forum) -> dict[str, str]:
     """The ask form's deflection endpoints for a forum (the live panel and the step post there)."""
     return {
@@ -224,7 +272,21 @@ class TopicCreateView(PostingLimitMixin, NoAttachmentsMixin, machina_views.Topic
         context = super().get_context_data(**kwargs)
         context.update(ask_urls(self.get_forum()))
         context["ask_notices"] = deflection.notices_for_page()
+        if self.request.method == "GET":
+            # Posting somewhere else: the same question, in another forum's form.
+            subject = self.request.GET.get("subject", "")
+            context["other_forums"] = [
+                (forum, ask_form_url(forum, subject))
+                for forum in forums_to_ask_in(self.request) if forum.pk != self.get_forum().pk
+            ]
         return context
+
+    def get_post_form_kwargs(self):
+        kwargs = super().get_post_form_kwargs()
+        subject = self.request.GET.get("subject", "").strip()[:MAX_SUBJECT_CHARS]
+        if self.request.method == "GET" and subject:
+            kwargs["initial"] = {**kwargs.get("initial", {}), "subject": subject}
+        return kwargs
 
     def form_valid(self, post_form, attachment_formset, poll_option_formset=None, **kwargs):
         if self.preview:
@@ -306,8 +368,6 @@ class SearchRedirectView(RedirectView):
         url = reverse("search:search")
         query = self.request.GET.get("q", "")
         if query:
-            from urllib.parse import urlencode
-
             url += "?" + urlencode({"q": query})
         return url
 

@@ -149,7 +149,7 @@ def test_zero_results_offer_the_community_and_support_with_the_query(client, con
     assert "No results for" in html
     assert "<b>entanglement</b>" not in html  # the query is escaped
     assert reverse("tickets:contact") + "?subject=quantum+%3Cb%3Eentanglement%3C%2Fb%3E" in html
-    assert reverse("forum:index") + "?subject=quantum" in html
+    assert reverse("support_forum:ask") + "?subject=quantum+%3Cb%3Eentanglement%3C%2Fb%3E" in html
 
 
 def test_search_page_paginates(client, kb_indexes, sync):
