@@ -19,8 +19,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import ListView, RedirectView
@@ -80,19 +80,43 @@ def filter_topics(queryset, status: str | None, language: str | None):
 # --- machina views, extended ----------------------------------------------------------------
 
 
+ALL_LANGUAGES = "all"
+
+
 class ForumView(machina_forum_views.ForumView):
-    """A forum's topic list, with the solved/unsolved/unanswered and language filters."""
+    """A forum's topic list, with the solved/unsolved/unanswered and language filters. The list
+    starts in the reader's language (`?lang=all` lists every language); the other languages'
+    topics are counted and one click away."""
+
+    def list_language(self) -> str:
+        """The language listed: `?lang=`, else the reader's; "" for every language."""
+        chosen = self.request.GET.get("lang", "")
+        if chosen == ALL_LANGUAGES:
+            return ""
+        if chosen in services.LANGUAGE_CODES:
+            return chosen
+        reader = get_language()
+        return reader if reader in services.LANGUAGE_CODES else ""
 
     def get_queryset(self):
         queryset = super().get_queryset().select_related("info")
-        return filter_topics(queryset, self.request.GET.get("status"), self.request.GET.get("lang"))
+        return filter_topics(queryset, self.request.GET.get("status"), self.list_language())
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["topic_filters"] = TOPIC_FILTERS
         context["current_status"] = self.request.GET.get("status", "")
-        context["current_lang"] = self.request.GET.get("lang", "")
+        context["current_lang"] = self.list_language() or ALL_LANGUAGES
         context["languages"] = settings.LANGUAGES
+        if context["current_lang"] != ALL_LANGUAGES:
+            # How many topics (under the same status filter) the other languages hold.
+            everything = filter_topics(super().get_queryset(), self.request.GET.get("status"), None)
+            counts = dict(everything.values_list("info__language").annotate(n=Count("id")).order_by())
+            context["other_languages"] = [
+                (code, counts[code]) for code, _name in settings.LANGUAGES
+                if code != context["current_lang"] and counts.get(code)
+            ]
+            context["all_languages_count"] = sum(n for code, n in counts.items() if code)
         return context
 
 

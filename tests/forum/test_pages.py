@@ -204,3 +204,20 @@ def test_machinas_own_form_labels_are_translated(client, email_forum, customer, 
     assert url.startswith(f"/{lang}/")
     assert expected != "Attach a signature"
     assert expected in html and "Attach a signature" not in html
+
+
+def test_forum_lists_start_in_the_readers_language_with_the_others_one_click_away(client, email_forum, customer):
+    english = make_topic(email_forum, customer, subject="Mailbox is full", language="en")
+    lao = make_topic(email_forum, customer, subject="ກ່ອງຈົດໝາຍເຕັມ", language="lo")
+    turkish = make_topic(email_forum, customer, subject="Posta kutusu dolu", language="tr")
+    url = reverse("forum:forum", kwargs={"slug": email_forum.slug, "pk": email_forum.pk})
+    page = client.get(url).content.decode()
+    assert english.subject in page and lao.subject not in page and turkish.subject not in page
+    assert 'href="?lang=lo" lang="lo" hreflang="lo">ລາວ (1)</a>' in page
+    assert 'href="?lang=tr" lang="tr" hreflang="tr">Türkçe (1)</a>' in page
+    assert 'href="?lang=all">All languages (3)</a>' in page
+    everything = client.get(url, {"lang": "all"}).content.decode()
+    assert all(topic.subject in everything for topic in (english, lao, turkish))
+    assert '<option value="all" selected>' in everything
+    lao_page = client.get(url.replace("/en/", "/lo/", 1)).content.decode()
+    assert lao.subject in lao_page and english.subject not in lao_page

@@ -21,7 +21,8 @@ pytestmark = pytest.mark.django_db
 # Lower is fine: lower the pin. Higher needs a reason.
 # kb.counters.record_view on the database cache: add() or incr() with its expiry and culling checks.
 KB_VIEW_QUERIES = 12
-RENDER_MAX = {"home": 29, "article": 44, "category": 32, "community": 23, "forum": 18, "topic": 24}
+# forum: 19 since the list starts in the reader's language and counts the other languages' topics.
+RENDER_MAX = {"home": 29, "article": 44, "category": 32, "community": 23, "forum": 19, "topic": 24}
 
 
 def queries(url: str, clear: bool = True) -> int:
