@@ -17,6 +17,7 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from tickets import analytics
 from tickets.permissions import is_support_staff
 
+DEFAULT_PERIOD = "30"
 PERIOD_CHOICES = [("7", _("Last 7 days")), ("30", _("Last 30 days")), ("90", _("Last 90 days")), ("custom", _("Custom"))]
 # A custom period is a range of past days: its end can't be after today and it spans at most this
 # many days (the queries group by day, and a far-future date would overflow date arithmetic).
@@ -25,7 +26,7 @@ CSV_TABLES = ("summary", "weekly", "deflecting", "positions", "gaps", "helpfulne
 
 
 class DashboardFilterForm(forms.Form):
-    period = forms.ChoiceField(label=_("Period"), choices=PERIOD_CHOICES, required=False)
+    period = forms.ChoiceField(label=_("Period"), choices=PERIOD_CHOICES, required=False, initial=DEFAULT_PERIOD)
     date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(label=_("To (inclusive)"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     language = forms.ChoiceField(
@@ -55,7 +56,7 @@ class DashboardFilterForm(forms.Form):
             start = datetime.combine(data["date_from"], time.min, tzinfo=tz)
             end = datetime.combine(data["date_to"] + timedelta(days=1), time.min, tzinfo=tz)
             return analytics.Period(start, end, language)
-        return analytics.last_days(int(data.get("period") or 30), language, now)
+        return analytics.last_days(int(data.get("period") or DEFAULT_PERIOD), language, now)
 
 
 def bar_chart(items: list[tuple[str, float, str]], max_value: float | None = None, height: int = 160) -> dict:
@@ -94,8 +95,12 @@ class DeflectionDashboardView(WagtailAdminTemplateMixin, View):
 
     def get(self, request: HttpRequest) -> HttpResponse:
         now = timezone.now()
-        form = DashboardFilterForm(request.GET or None)
-        period = form.get_period(now) if (form.is_bound and form.is_valid()) else analytics.last_days(30, "", now)
+        params = request.GET.copy()
+        if params and not params.get("period"):
+            params["period"] = DEFAULT_PERIOD  # the drop-down shows the period the figures cover
+        form = DashboardFilterForm(params or None)
+        period = (form.get_period(now) if (form.is_bound and form.is_valid())
+                  else analytics.last_days(int(DEFAULT_PERIOD), "", now))
         data = self.compute(period, now)
         export = request.GET.get("export")
         if export in CSV_TABLES:

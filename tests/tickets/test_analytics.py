@@ -280,6 +280,15 @@ def test_dashboard_language_filter(client, staff, events):
     assert _stat(html, "deflection_rate") == "50%"
 
 
+def test_the_period_shown_is_the_period_the_figures_cover(client, staff):
+    client.force_login(staff)
+    for params in ({}, {"language": "tr"}):
+        html = client.get(DASHBOARD, params).content.decode()
+        assert '<option value="30" selected>' in html, params
+        assert '<option value="7" selected>' not in html
+    assert '<option value="7" selected>' in client.get(DASHBOARD, {"period": "7"}).content.decode()
+
+
 def test_dashboard_rejects_a_backwards_custom_range(client, staff):
     client.force_login(staff)
     response = client.get(DASHBOARD, {"period": "custom", "date_from": "2026-03-15", "date_to": "2026-03-09"})
