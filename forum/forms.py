@@ -24,6 +24,14 @@ class PostingRulesMixin:
             "between lines of three backticks (```)."
         )
 
+    def _prepare_signature_field(self):
+        """A new post carries the author's signature only if they tick it (machina ticks it by
+        default, so everyone's first question went out with whatever signature they once set)."""
+        field = self.fields.get("enable_signature")
+        if field is not None and not getattr(self.instance, "pk", None):
+            field.initial = False
+            self.initial.pop("enable_signature", None)
+
     def clean_content(self):
         content = self.cleaned_data.get("content") or ""
         if len(content) > MAX_POST_CHARS:
@@ -47,6 +55,7 @@ class PostForm(PostingRulesMixin, machina_forms.PostForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._prepare_content_field()
+        self._prepare_signature_field()
 
 
 class TopicForm(PostingRulesMixin, machina_forms.TopicForm):
@@ -59,6 +68,7 @@ class TopicForm(PostingRulesMixin, machina_forms.TopicForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._prepare_content_field()
+        self._prepare_signature_field()
         self.fields["subject"].widget.attrs["placeholder"] = _("Sum up your question in one line")
         info = None
         if self.instance.pk:

@@ -1,6 +1,8 @@
 """Every forum page renders inside the site layout for every role (no 500), our views are the
 ones machina's URLs resolve to, and the topic language works end to end."""
 
+import re
+
 import pytest
 from django.urls import resolve, reverse
 from django.utils import translation
@@ -221,3 +223,14 @@ def test_forum_lists_start_in_the_readers_language_with_the_others_one_click_awa
     assert '<option value="all" selected>' in everything
     lao_page = client.get(url.replace("/en/", "/lo/", 1)).content.decode()
     assert lao.subject in lao_page and english.subject not in lao_page
+
+
+def test_a_new_post_does_not_attach_the_signature_unless_ticked(client, email_forum, customer, question):
+    client.force_login(customer)
+    ask = reverse("forum_conversation:topic_create", kwargs={"forum_slug": email_forum.slug, "forum_pk": email_forum.pk})
+    reply = reverse("forum_conversation:post_create", kwargs={
+        "forum_slug": email_forum.slug, "forum_pk": email_forum.pk, "topic_slug": question.slug, "topic_pk": question.pk})
+    for url in (ask, reply):
+        html = client.get(url).content.decode()
+        checkbox = re.search(r'<input[^>]*name="enable_signature"[^>]*>', html).group()
+        assert "checked" not in checkbox, url
