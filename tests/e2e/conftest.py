@@ -5,6 +5,8 @@ Screenshots go to test-results/screenshots/ (one or more per journey).
 
 import os
 import shutil
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -75,14 +77,54 @@ def csp_violations(page) -> list[str]:
     return found
 
 
+class RequestsInFlight:
+    """Counts the live server's requests between Django's request_started and request_finished.
+
+    A journey can end while its page still has requests on the way (the Wagtail editor's
+    background fetches, a beacon sent as the page closes). If the server thread is still inside
+    one when the test's database is flushed, the flush fails and the next journey starts on the
+    previous one's rows. So the page is closed, then the server is let finish."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.last_change = time.monotonic()
+        self.lock = threading.Lock()
+
+    def started(self, **kwargs) -> None:
+        with self.lock:
+            self.count += 1
+            self.last_change = time.monotonic()
+
+    def finished(self, **kwargs) -> None:
+        with self.lock:
+            self.count = max(0, self.count - 1)
+            self.last_change = time.monotonic()
+
+    def wait_until_quiet(self, quiet: float = 0.3, timeout: float = 10.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self.lock:
+                if self.count == 0 and time.monotonic() - self.last_change >= quiet:
+                    return
+            time.sleep(0.05)
+
+
 @pytest.fixture
 def page(browser, request):
+    from django.core.signals import request_finished, request_started
+
+    in_flight = RequestsInFlight()
+    request_started.connect(in_flight.started)
+    request_finished.connect(in_flight.finished)
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
     page = context.new_page()
     page.set_default_timeout(15_000)
     violations = csp_violations(page)
     yield page
     context.close()
+    in_flight.wait_until_quiet()
+    request_started.disconnect(in_flight.started)
+    request_finished.disconnect(in_flight.finished)
     # Every journey doubles as a check that the site's own pages pass its policy.
     if "allow_csp_violations" not in request.keywords:
         assert not violations, "Content-Security-Policy violations:\n" + "\n".join(violations)
