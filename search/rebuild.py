@@ -154,3 +154,29 @@ def _one_by_one(backend: BaseSearchBackend, phase: str, builder, chunk: list[int
             outbox.enqueue([doc_id], "rebuild failed")
             outbox.record_failure(doc_id, failed[doc_id])
     return failed
+
+
+VECTOR_BATCH = 32  # titles per model call: large enough to amortise the call, small enough to show progress
+
+
+def embed_vectors(backend: BaseSearchBackend, progress: Callable[[RebuildProgress], None] | None = None,
+                  batch_size: int = VECTOR_BATCH, stop_after: int | None = None) -> RebuildProgress | None:
+    """The vectors phase: embed every document whose vector is missing or stale, in batches. The
+    database is the checkpoint (a stored vector is done), so an interrupted run resumes where it
+    stopped. None when the backend keeps no vectors or they are off. Raises EmbedderUnavailable
+    (search keeps answering by words; the worker embeds once the model is back)."""
+    coverage = backend.vector_coverage()
+    if coverage is None:
+        return None
+    done, total = coverage
+    resumed, made = 0 < done < total, 0
+    while done < total:
+        if stop_after is not None and made >= stop_after:
+            break
+        stored = backend.embed_pending(batch_size)
+        if not stored:
+            break
+        done, made = done + stored, made + stored
+        if progress:
+            progress(RebuildProgress("vectors", done, total, resumed))
+    return RebuildProgress("vectors", done, total, resumed)

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET
 
 from helpcenter.ratelimit import Limit, is_limited
 from search import conf, services
+from search.embeddings import is_whole_question
 from search.models import SearchEvent
 from search.services import InvalidParameter
 
@@ -63,7 +64,12 @@ def _api(request: HttpRequest, suggest: bool) -> JsonResponse:
             offset = services.parse_int(params.get("offset"), "offset", 0, 0, services.MAX_OFFSET)
     except InvalidParameter as exc:
         return _error(400, "invalid_parameter", exc.message, exc.parameter)
-    query = services.build_query(request, text, language=language, kinds=kinds, limit=limit, offset=offset)
+    # Suggest: a whole question is also looked up by meaning. The deflecting forms say so with
+    # `complete=1` once the customer has left the subject; the search box's text says so itself
+    # (three words or more, the last one followed by a space or punctuation).
+    complete = suggest and (params.get("complete") == "1" or is_whole_question(params.get("q") or ""))
+    query = services.build_query(request, text, language=language, kinds=kinds, limit=limit, offset=offset,
+                                 complete=complete)
     source = services.parse_source(params.get("source"), SearchEvent.Source.API)
     # Suggestions fire on every keystroke: they are not searches to count (the deflecting forms
     # record "suggestions shown" as their own events).

@@ -5,6 +5,7 @@ from django.contrib.auth.models import Group
 from django.core.cache import cache
 
 from accounts import roles
+from search.backends.database import vectors
 from tests.factories import UserFactory
 
 
@@ -34,6 +35,7 @@ def _fresh_cache(request):
         yield
         return
     cache.clear()
+    vectors.forget()  # this process's vector matrices (search by meaning): each test has its own database
     yield
 
 

@@ -49,6 +49,7 @@ class SearchQuery:
     limit: int = 10
     offset: int = 0
     facets: bool = False  # also count matches per kind and language (search page filters)
+    complete: bool = False  # suggest: no word is still being typed (look the question up by meaning too)
 
     def analyzed(self, prefix_last: bool = False) -> AnalyzedQuery:
         return analyze_query(self.text, self.language, prefix_last=prefix_last)
@@ -195,6 +196,19 @@ class BaseSearchBackend:
 
     def maintain(self) -> None:
         """Housekeeping the worker runs when idle (e.g. merging index segments). Optional."""
+
+    # --- vectors (hybrid search; search/embeddings.py) ----------------------------------------
+
+    def embed_pending(self, limit: int = 32) -> int:
+        """Embed up to `limit` documents whose vector is missing or stale, in one batch; returns how
+        many were stored (0: none pending, vectors off, or this engine keeps none). Called by the
+        search worker and search_reindex, never on a request. Raises EmbedderUnavailable."""
+        return 0
+
+    def vector_coverage(self) -> tuple[int, int] | None:
+        """(documents with a current vector, documents), or None when this engine keeps no vectors
+        or they are off (SEARCH_EMBEDDINGS = "none")."""
+        return None
 
     def fold_statistics(self) -> int:
         """Merge corpus statistics that writes appended since the last call (the worker calls it

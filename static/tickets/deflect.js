@@ -57,6 +57,7 @@
     var timer = null;
     var sequence = 0;
     var lastQuery = null;
+    var lastWhole = false;
     var lastShown = "";  // the last list (or empty query) recorded: never the same twice in a row
     var pendingEmpty = null;
     var settleTimer = null;
@@ -190,8 +191,15 @@
       }
     }
 
+    // The subject is a whole question once the customer has moved on (left the field or started
+    // the description): the server may then also look it up by meaning.
+    function complete() {
+      return document.activeElement !== subject || Boolean(description && description.value.trim());
+    }
+
     function refresh() {
       var text = query();
+      var whole = complete();
       var hasNotices = updateNotices(text);
       if (text.length < MIN_CHARS) {
         list.textContent = "";
@@ -200,12 +208,13 @@
         lastQuery = null;
         return;
       }
-      if (text === lastQuery) {
+      if (text === lastQuery && (lastWhole || !whole)) {
         if (!list.children.length) { armEmpty(text); }  // typed and undone: the same empty answer
         return;
       }
       var mine = ++sequence;
       var params = new URLSearchParams({ q: text, lang: language, limit: String(LIMIT * 2), source: source });
+      if (whole) { params.set("complete", "1"); }
       fetch(API_URL + "?" + params.toString(), { headers: { Accept: "application/json" }, credentials: "same-origin" })
         .then(function (response) {
           if (!response.ok) { throw new Error("HTTP " + response.status); }
@@ -214,6 +223,7 @@
         .then(function (data) {
           if (mine !== sequence) { return; }  // an answer to an older keystroke
           lastQuery = text;
+          lastWhole = whole;
           // Articles and solved threads only: an unsolved thread is not an answer.
           var results = (data.results || []).filter(function (r) { return r.kind === "article" || r.solved; }).slice(0, LIMIT);
           render(text, results);
@@ -252,6 +262,7 @@
     }
 
     [subject, description].forEach(function (field) { if (field) { field.addEventListener("input", schedule); } });
+    if (subject) { subject.addEventListener("change", schedule); }  // left the field: a whole question
     // Submitting or leaving settles the text as it is.
     form.addEventListener("submit", flushPendingEmpty);
     window.addEventListener("pagehide", flushPendingEmpty);

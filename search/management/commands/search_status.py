@@ -9,6 +9,7 @@ from django.utils import timezone
 from search import outbox
 from search.backends import get_backend
 from search.documents import count_sources
+from search.embeddings import get_embedder
 from search.models import OutboxEntry, RebuildState
 
 
@@ -32,6 +33,7 @@ class Command(BaseCommand):
             for kind in ("article", "topic"):
                 counts = [stats.get((kind, lang), 0) for lang in languages]
                 self.stdout.write(f"  {kind:<8}" + "".join(f"{n:>7}" for n in counts) + f"{sum(counts):>8}")
+        self._vectors(backend, health.ok)
         backlog = outbox.backlog()
         self.stdout.write(
             f"Outbox: {backlog['rows']} rows for {backlog['documents']} documents "
@@ -53,3 +55,23 @@ class Command(BaseCommand):
             ))
         else:
             self.stdout.write(f"Rebuild: generation {state.generation} finished {state.finished_at:%Y-%m-%d %H:%M} UTC")
+
+    def _vectors(self, backend, backend_ok: bool) -> None:
+        """Search by meaning: the embedder's health and how many documents have a current vector."""
+        embedder = get_embedder()
+        if embedder is None:
+            self.stdout.write("Vectors: off (SEARCH_EMBEDDINGS = \"none\"): search answers by words only")
+            return
+        ok, detail = embedder.health()
+        state = self.style.SUCCESS("OK") if ok else self.style.ERROR("UNAVAILABLE: search answers by words only")
+        self.stdout.write(f"Embedder: {detail} {state}")
+        coverage = backend.vector_coverage() if backend_ok else None
+        if coverage is None:
+            self.stdout.write(f"Vectors: not kept by the {backend.name} backend")
+            return
+        done, total = coverage
+        share = 100 * done / total if total else 100
+        line = f"Vectors: {done} of {total} documents ({share:.0f}%)"
+        if done < total:
+            line += f"; {total - done} wait for the search worker (documents without one are found by words)"
+        self.stdout.write(line)

