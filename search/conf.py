@@ -61,13 +61,14 @@ RANKING_DEFAULTS: dict[str, float] = {
     # Hybrid search (when documents have vectors, search/embeddings.py): the best rerank_window
     # word matches and the dense_candidates nearest documents by meaning are ranked together by
     # dense_weight * similarity + (1 - dense_weight) * lexical score (both scaled to 0-1), times
-    # boost ** dense_boost_power (the boosts above, as a nudge). A document found by meaning only
+    # boost ** dense_boost_power (the boosts above: without them, a close thread in another
+    # language would push the reader's own article down). A document found by meaning only
     # (holding none of the query's words) must reach dense_min_similarity and be within
     # dense_margin of the closest document's similarity; at most dense_extras of them are listed.
     # multilingual-e5 puts unrelated texts at 0.75-0.80 and answers at 0.82-0.95, so a bare
     # threshold lets nonsense "find" something and one-word queries find everything.
     "dense_weight": 0.8,
-    "dense_boost_power": 0.1,
+    "dense_boost_power": 1.0,
     "dense_candidates": 100,
     "dense_min_similarity": 0.81,
     "dense_margin": 0.1,

@@ -334,8 +334,8 @@ class DatabaseSearchBackend(BaseSearchBackend):
 
         the lexical score min-max normalised over the word matches listed, the similarity scaled
         from the background's (0) to the closest document's (1),
-        times boost ** dense_boost_power (the reader's language, articles, solved threads: a nudge;
-        the lexical score holds them already). A document found by meaning only joins when its
+        times boost ** dense_boost_power (the reader's language, articles, solved threads: a
+        thread in another language must not push the reader's own article down by meaning). A document found by meaning only joins when its
         cosine reaches dense_min_similarity and is within dense_margin of the closest document's
         (otherwise every query would "find" something), at most dense_extras of them. After
         this head come the remaining word matches in lexical order, so paging neither repeats nor
