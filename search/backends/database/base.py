@@ -25,6 +25,7 @@ from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import Count
 
+import search.backends.database.vectors as vectors
 from search import conf, embeddings, typos
 from search.analysis import AnalyzedQuery, QueryGroup, document_terms, document_terms_split
 from search.backends.base import (
@@ -36,7 +37,6 @@ from search.backends.base import (
     Translation,
     choose_translation,
 )
-from search.backends.database import vectors
 from search.backends.database.planner import Corpus, Plan, plan_query
 from search.documents import ARTICLE, GROUP_PREFIX, SearchDocument
 from search.highlight import SNIPPET_CHARS, SUGGEST_SNIPPET_CHARS
