@@ -27,7 +27,9 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import TypeVar
 
 import numpy as np
 from django.conf import settings
@@ -37,6 +39,7 @@ QUERY_CACHE_SIZE = 512  # query vectors kept per process (a popular question is 
 WARN_EVERY = 60.0  # seconds between log lines about an unavailable embedder
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class EmbedderUnavailable(RuntimeError):
@@ -214,6 +217,22 @@ def query_vector(embedder: Embedder, text: str) -> np.ndarray | None:
             _query_cache.pop(next(iter(_query_cache)))
         _query_cache[key] = vector
     return vector
+
+
+_background: tuple[int, ThreadPoolExecutor] | None = None
+_background_lock = threading.Lock()
+
+
+def in_background(function: Callable[[], T]) -> Future[T]:
+    """Run `function` on this process's one embedding thread, so a request's word ranking (SQL,
+    which releases the GIL) runs while its query is embedded. One thread: the model takes one
+    call at a time anyway. Made per process (a server that forks after import gets its own)."""
+    global _background
+    with _background_lock:
+        if _background is None or _background[0] != os.getpid():
+            _background = (os.getpid(), ThreadPoolExecutor(max_workers=1, thread_name_prefix="search-embed"))
+        executor = _background[1]
+    return executor.submit(function)
 
 
 def is_whole_question(text: str) -> bool:

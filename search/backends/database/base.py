@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable
+from concurrent.futures import Future
 from dataclasses import dataclass
 
 import numpy as np
@@ -271,9 +272,9 @@ class DatabaseSearchBackend(BaseSearchBackend):
                                         window=window, suggest=suggest)
             # By meaning, the question as corrected: the model reads a misspelt word as another word.
             dense = self._dense(query, suggest, corrected.did_you_mean() or query.text)
-            if dense is not None:
-                matrix, query_vector = dense
-                rows, total, extras = self._blend(cursor, query, lexical, matrix, query_vector, window, suggest)
+            blended = self._blend(cursor, query, lexical, *dense, window, suggest) if dense is not None else None
+            if blended is not None:
+                rows, total, extras = blended
             else:
                 if plan is None:
                     return SearchResults(query=query.text, total=0, hits=[])
@@ -310,10 +311,13 @@ class DatabaseSearchBackend(BaseSearchBackend):
             rows, total = page(plan, limit=limit, offset=offset, listed=listed)
         return rows, total, plan
 
-    def _dense(self, query: SearchQuery, suggest: bool, text: str) -> tuple[vectors.Matrix, np.ndarray] | None:
-        """The vector matrix and the query's vector, or None for a lexical-only answer: vectors off,
-        none stored yet, the model unavailable (logged; search_status says so), or suggest while a
-        word is still being typed (the meaning of half a word is noise, and it runs per keystroke)."""
+    def _dense(self, query: SearchQuery, suggest: bool,
+               text: str) -> tuple[vectors.Matrix, Future[tuple[np.ndarray, list[tuple[int, float]]] | None]] | None:
+        """The vector matrix and, being computed on the embedding thread while the words are ranked,
+        the query's vector with its nearest documents (None if the model is unavailable: logged,
+        and search_status says so). None for a lexical-only answer: vectors off, none stored yet,
+        or suggest while a word is still being typed (half a word has no meaning, and it runs per
+        keystroke)."""
         if suggest and not query.complete:
             return None
         embedder = embeddings.get_embedder()
@@ -322,11 +326,19 @@ class DatabaseSearchBackend(BaseSearchBackend):
         matrix = vectors.matrix(embedder.identity)
         if not len(matrix):
             return None
-        query_vector = embeddings.query_vector(embedder, text)
-        return None if query_vector is None else (matrix, query_vector)
+        k = int(conf.ranking()["dense_candidates"])
+        if query.kinds or query.languages or query.solved:
+            k *= 4  # filters drop many of the nearest: look further
 
-    def _blend(self, cursor, query: SearchQuery, lexical, matrix: vectors.Matrix, query_vector: np.ndarray,
-               window: int, suggest: bool) -> tuple[list[tuple[int, float, str]], int, list[tuple[str, str]]]:
+        def meaning() -> tuple[np.ndarray, list[tuple[int, float]]] | None:
+            query_vector = embeddings.query_vector(embedder, text)
+            return None if query_vector is None else (query_vector, matrix.nearest(query_vector, k))
+
+        return matrix, embeddings.in_background(meaning)
+
+    def _blend(self, cursor, query: SearchQuery, lexical, matrix: vectors.Matrix,
+               meaning: Future[tuple[np.ndarray, list[tuple[int, float]]] | None], window: int,
+               suggest: bool) -> tuple[list[tuple[int, float, str]], int, list[tuple[str, str]]] | None:
         """Hybrid results: the best `window` word matches and the nearest documents by meaning, ranked
         together by
 
@@ -340,13 +352,15 @@ class DatabaseSearchBackend(BaseSearchBackend):
         (otherwise every query would "find" something), at most dense_extras of them. After
         this head come the remaining word matches in lexical order, so paging neither repeats nor
         skips. Returns (page rows, total, (kind, language) of the meaning-only results that hold
-        none of the query's words, which the total and facets count on top of the lexical ones)."""
+        none of the query's words, which the total and facets count on top of the lexical ones), or
+        None when the query could not be embedded."""
         ranking = conf.ranking()
         head, lexical_total, plan = lexical(offset=0, limit=window)
-        k = int(ranking["dense_candidates"])
-        if query.kinds or query.languages or query.solved:
-            k *= 4  # filters drop many of the nearest: look further
-        nearest = nearest_all = matrix.nearest(query_vector, k)
+        found = meaning.result()
+        if found is None:  # the model is unavailable: words only
+            return None
+        query_vector, nearest = found
+        nearest_all = nearest
         # Meaning-only candidates must be close in absolute terms and next to the closest one: the
         # model puts everything at 0.75-0.8, and a one-word query near many titles at once.
         bar = max(float(ranking["dense_min_similarity"]), (nearest[0][1] if nearest else 0.0) - ranking["dense_margin"])
