@@ -4,10 +4,11 @@ Lithuanian (its Turkish one is partial). Listing them here lets makemessages ext
 catalogues, which Django consults before machina's own (LOCALE_PATHS come first).
 
 Found by crawling /lo/community/ as a customer, a moderator and staff and matching the English
-text against machina's msgids. Nothing imports this module; it exists for extraction.
+text against machina's msgids; the flash messages and counters from machina's views and member
+templates. Nothing imports this module; it exists for extraction.
 """
 
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_noop, ngettext_lazy
 
 MACHINA_STRINGS = (
     gettext_noop('Allow re-voting?'),
@@ -51,4 +52,28 @@ MACHINA_STRINGS = (
     gettext_noop('Would you want to change this topic to a sticky topic?'),
     gettext_noop('Would you want to change this topic to an announce?'),
     gettext_noop("Yes, I'm sure"),
+    # The confirmations machina flashes after an action (its views' success messages).
+    gettext_noop('This message has been posted successfully.'),
+    gettext_noop('This message has been edited successfully.'),
+    gettext_noop('This message has been deleted successfully.'),
+    gettext_noop('This message will be validated before appearing on the forum.'),
+    gettext_noop('You subscribed to this topic successfully.'),
+    gettext_noop('You unsubscribed from this topic successfully.'),
+    gettext_noop('The profile has been edited successfully.'),
+    gettext_noop('This topic has been locked successfully.'),
+    gettext_noop('This topic has been unlocked successfully.'),
+    gettext_noop('This topic has been deleted successfully.'),
+    gettext_noop('This topic has been moved successfully.'),
+    gettext_noop('This topic type has been changed successfully.'),
+    gettext_noop('This post has been approved successfully.'),
+    gettext_noop('This post has been disapproved successfully.'),
+    gettext_noop('Forums have been marked read.'),
+    gettext_noop('Topics have been marked read.'),
+    gettext_noop('Your vote has been cast.'),
+)
+
+# Counters in machina's member pages ({% blocktrans count counter=... %}).
+MACHINA_PLURALS = (
+    ngettext_lazy('%(counter)s topic found', '%(counter)s topics found', 'counter'),
+    ngettext_lazy('%(counter)s post found', '%(counter)s posts found', 'counter'),
 )
