@@ -10,6 +10,7 @@ together by a hash of the session key. Recording an event never breaks the custo
 
 import logging
 import re
+import unicodedata
 from collections.abc import Iterable
 
 from django.db import transaction
@@ -20,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from helpcenter import ratelimit
 from search import services as search_services
+from search.analysis import written_without_spaces
 from search.models import SearchEvent
 
 logger = logging.getLogger(__name__)
@@ -100,10 +102,26 @@ def matching_notices(text: str, language: str | None = None, at=None) -> list:
     matched = [
         notice
         for notice in notices
-        if notice.site_wide or any(keyword in words for keyword in notice.keyword_list())
+        if notice.site_wide or any(keyword_in(keyword, words) for keyword in notice.keyword_list())
     ]
     order = {ServiceNotice.Kind.OUTAGE: 0, ServiceNotice.Kind.MAINTENANCE: 1}
     return sorted(matched, key=lambda notice: order.get(notice.kind, 2))
+
+
+def keyword_in(keyword: str, text: str) -> bool:
+    """Does the (casefolded) question hold this notice keyword where a word starts? "mail" matches
+    "mail" and "mailbox" and Turkish "posta" matches "postam", as search matches words and their
+    inflections, but "mail" inside "gmail" or "dns" inside "bdns" does not: a mail notice has no
+    business beside a WordPress redirect question. Scripts written without spaces (Lao) have no
+    word starts to find: their keywords match anywhere. deflect.js matches the same way."""
+    if written_without_spaces(keyword):
+        return keyword in text
+    start = text.find(keyword)
+    while start != -1:
+        if start == 0 or unicodedata.category(text[start - 1])[0] not in "LMN":
+            return True
+        start = text.find(keyword, start + 1)
+    return False
 
 
 def notices_for_page(language: str | None = None, at=None) -> list:

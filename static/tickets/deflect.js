@@ -25,6 +25,8 @@
   "use strict";
 
   var API_URL = "/api/suggest";
+  var UNSPACED = /[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u1980-\u19df\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]/;
+  var WORD_CHAR = /[\p{L}\p{M}\p{N}]/u;
   var DEBOUNCE_MS = 350;
   // After an empty answer: how long the text must stay as it is before we call it a question.
   var SETTLE_MS = 1500;
@@ -98,6 +100,18 @@
       sendEvent("shown", [], text);
     }
 
+    // As tickets/deflection.py's keyword_in: where a word starts ("mail" in "mailbox", not in
+    // "gmail"); keywords in scripts written without spaces (Lao) anywhere.
+    function keywordIn(keyword, text) {
+      if (UNSPACED.test(keyword)) { return text.indexOf(keyword) !== -1; }
+      var start = text.indexOf(keyword);
+      while (start !== -1) {
+        if (start === 0 || !WORD_CHAR.test(text.charAt(start - 1))) { return true; }
+        start = text.indexOf(keyword, start + 1);
+      }
+      return false;
+    }
+
     function updateNotices(text) {
       var words = text.toLocaleLowerCase(language || undefined);
       var any = false;
@@ -106,7 +120,7 @@
         var show = notice.hasAttribute("data-site-wide");
         if (!show) {
           var keywords = (notice.getAttribute("data-keywords") || "").split(",").filter(Boolean);
-          show = keywords.some(function (keyword) { return words.indexOf(keyword) !== -1; });
+          show = keywords.some(function (keyword) { return keywordIn(keyword, words); });
         }
         notice.hidden = !show;
         any = any || show;

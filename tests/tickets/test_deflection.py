@@ -12,6 +12,7 @@ from search import outbox
 from search.models import SearchEvent
 from tests.kb.factories import make_article
 from tests.search.factories import make_forum, make_topic
+from tickets.deflection import keyword_in
 from tickets.models import EmailOutbox, Ticket
 
 pytestmark = pytest.mark.django_db
@@ -245,3 +246,29 @@ def test_the_step_lists_an_article_once_in_the_readers_language_with_its_other_l
     html = client.post("/ne/support/", {**QUESTION, "language": "ne"}).content.decode()
     assert html.count("Email stopped arriving after a DNS change") == 1
     assert '<span class="deflect-language"' in html and "English</span>" in html
+
+
+@pytest.mark.parametrize("keyword,text,found", [
+    ("mail", "my mailbox is full", True),  # the start of a word: inflections and compounds
+    ("mail", "mail stopped arriving", True),
+    ("mail", "my site redirects to a gmail login page", False),  # inside another word
+    ("posta", "postam dolu", True),  # Turkish inflection
+    ("dns", "after the dns change", True),
+    ("domain", "a subdomain redirects to the main site", False),
+    ("ອີເມວ", "ຮັບອີເມວບໍ່ໄດ້", True),  # Lao is written without spaces: anywhere
+])
+def test_notice_keywords_match_where_a_word_starts(keyword, text, found):
+    assert keyword_in(keyword, text) is found
+
+
+def test_a_mail_notice_stays_away_from_an_unrelated_question(client, customer, site_pages):
+    locale = Locale.objects.get(language_code="en")
+    ServiceNotice.objects.create(
+        locale=locale, kind="maintenance", title="Webmail maintenance tonight", keywords="mail, email", site_wide=False
+    )
+    client.force_login(customer)
+    question = {**QUESTION, "subject": "WordPress redirects visitors to a Gmail login page",
+                "description": "Every page of my site sends people to a fake Gmail sign-in."}
+    assert "Webmail maintenance tonight" not in client.post(CONTACT, question).content.decode()
+    question = {**QUESTION, "subject": "Mailbox full", "description": "I cannot receive anything."}
+    assert "Webmail maintenance tonight" in client.post(CONTACT, question).content.decode()
